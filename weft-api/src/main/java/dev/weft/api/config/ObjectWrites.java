@@ -1,0 +1,317 @@
+package dev.weft.api.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weft.model.ConfigObject;
+import dev.weft.model.FloatingIp;
+import dev.weft.model.FloatingIpPool;
+import dev.weft.model.ObjectType;
+import dev.weft.model.Owner;
+import dev.weft.store.ipam.Ipam;
+import dev.weft.store.ipam.Reservation;
+import dev.weft.store.objects.ConflictException;
+import dev.weft.store.objects.ObjectCache;
+import dev.weft.store.objects.ObjectStore;
+import dev.weft.store.objects.ObjectTxn;
+import dev.weft.store.objects.Stored;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+
+/**
+ * Create, replace and delete of user objects through the config API, each one guarded transaction:
+ * creates by "UUID and FQ name free", replaces and deletes by the revision the object was read at,
+ * so concurrent writers get 409 instead of overwriting each other.
+ *
+ * <p>Objects Weft derives from Kubernetes are read-only here (409 naming the Kubernetes object);
+ * types users never write answer 405.
+ */
+public final class ObjectWrites {
+  private static final String UNSPECIFIED = "0.0.0.0";
+
+  private final ObjectStore store;
+  private final ObjectCache cache;
+  private final ObjectViews views;
+  private final ObjectBodies bodies;
+  private final ObjectRules rules;
+  private final FloatingIpAddresses addresses;
+
+  /**
+   * @param ipam reserves floating-IP addresses; null makes floating-IP creation and re-addressing
+   *     answer 501
+   */
+  public ObjectWrites(ObjectStore store, Ipam ipam) {
+    this.store = store;
+    this.cache = store.cache();
+    this.views = new ObjectViews(store);
+    this.bodies = new ObjectBodies(store);
+    this.rules = new ObjectRules(store);
+    this.addresses = ipam == null ? null : new FloatingIpAddresses(cache, ipam);
+  }
+
+  public ObjectRules rules() {
+    return rules;
+  }
+
+  /** Creates an object from a body {@code {"virtual-network": {...}}}; returns it as stored. */
+  public Stored<ConfigObject> create(ObjectType type, JsonNode body) {
+    requireCreatable(type);
+    ObjectNode fields = ObjectBodies.unwrap(type, body);
+    boolean pickAddress = type == ObjectType.FLOATING_IP && !fields.hasNonNull("address");
+    if (pickAddress) {
+      fields.put("address", UNSPECIFIED); // replaced by the reserved address below
+    }
+    ConfigObject candidate = bodies.forCreate(type, fields);
+    cache
+        .get(candidate.uuid())
+        .ifPresent(
+            s -> {
+              throw ApiException.conflict(
+                  "uuid "
+                      + candidate.uuid()
+                      + " is already used by the "
+                      + Nouns.describe(s.object()));
+            });
+    requireNameFree(candidate);
+    if (candidate instanceof FloatingIp fip) {
+      return createFloatingIp(fip, pickAddress);
+    }
+    rules.validate(candidate, null, List.of());
+    commit(store.begin().create(candidate), candidate);
+    return current(candidate);
+  }
+
+  private Stored<ConfigObject> createFloatingIp(FloatingIp fip, boolean pickAddress) {
+    FloatingIpAddresses ips = requireAddresses();
+    Optional<FloatingIpPool> pool =
+        cache
+            .<FloatingIpPool>get(ObjectType.FLOATING_IP_POOL, fip.parent().uuid())
+            .map(Stored::object);
+    if (pool.isEmpty() || !pickAddress) {
+      rules.validate(fip, null, List.of()); // reports a bad parent or an address outside the pool
+    }
+    Reservation r =
+        ips.reserve(pool.orElseThrow(), pickAddress ? null : fip.address(), holder(fip));
+    boolean committed = false;
+    try {
+      FloatingIp reserved = withAddress(fip, r.address());
+      rules.validate(reserved, null, List.of());
+      commit(store.begin().create(reserved).guard(r.guard()).write(r.put()), reserved);
+      committed = true;
+      return current(reserved);
+    } finally {
+      ips.settle(r, committed);
+    }
+  }
+
+  private Stored<ConfigObject> readdressFloatingIp(
+      Stored<ConfigObject> existing, FloatingIp previous, FloatingIp next) {
+    FloatingIpAddresses ips = requireAddresses();
+    FloatingIpPool pool =
+        cache
+            .<FloatingIpPool>get(ObjectType.FLOATING_IP_POOL, next.parent().uuid())
+            .map(Stored::object)
+            .orElseThrow();
+    Reservation r = ips.reserve(pool, next.address(), holder(next));
+    boolean committed = false;
+    try {
+      ObjectTxn txn = store.begin().update(existing, next).guard(r.guard()).write(r.put());
+      ips.release(previous).ifPresent(txn::write);
+      commit(txn, next);
+      committed = true;
+      return current(next);
+    } finally {
+      ips.settle(r, committed);
+    }
+  }
+
+  private static String holder(FloatingIp fip) {
+    return "floating-ip/" + fip.uuid();
+  }
+
+  private static FloatingIp withAddress(FloatingIp f, String address) {
+    return new FloatingIp(
+        f.uuid(),
+        f.fqName(),
+        f.parent(),
+        f.annotations(),
+        address,
+        f.interfaces(),
+        f.fixedIpAddress());
+  }
+
+  private FloatingIpAddresses requireAddresses() {
+    if (addresses == null) {
+      throw ApiException.notImplemented(
+          "this server has no IPAM attached, so it cannot reserve floating-IP addresses");
+    }
+    return addresses;
+  }
+
+  /**
+   * Replaces the object {@code uuid} with the body's; its type, UUID and FQ name stay.
+   *
+   * @param ifMatch the revision the caller read (ETag); empty to replace whatever is current
+   */
+  public Stored<ConfigObject> replace(
+      ObjectType type, UUID uuid, JsonNode body, OptionalLong ifMatch) {
+    Stored<ConfigObject> existing = views.require(type, uuid);
+    requireWritable(existing.object());
+    requireRevision(existing, ifMatch);
+    ConfigObject candidate =
+        bodies.forReplace(type, existing.object(), ObjectBodies.unwrap(type, body));
+    rules.validate(candidate, existing.object(), List.of());
+    if (candidate.equals(existing.object())) {
+      return existing;
+    }
+    if (candidate instanceof FloatingIp next
+        && existing.object() instanceof FloatingIp previous
+        && !next.address().equals(previous.address())) {
+      return readdressFloatingIp(existing, previous, next);
+    }
+    commit(store.begin().update(existing, candidate), candidate);
+    return current(candidate);
+  }
+
+  /** Deletes the object {@code uuid} when nothing refers to it and it has no children. */
+  public ConfigObject delete(ObjectType type, UUID uuid, OptionalLong ifMatch) {
+    Stored<ConfigObject> existing = views.require(type, uuid);
+    requireWritable(existing.object());
+    requireRevision(existing, ifMatch);
+    requireUnused(existing.object());
+    ObjectTxn txn = store.begin().delete(existing);
+    if (existing.object() instanceof FloatingIp fip && addresses != null) {
+      addresses.release(fip).ifPresent(txn::write);
+    }
+    commit(txn, existing.object());
+    return existing.object();
+  }
+
+  /** 405 unless users may create objects of {@code type}. */
+  public static void requireCreatable(ObjectType type) {
+    if (!type.userCreatable()) {
+      throw ApiException.methodNotAllowed(
+          Nouns.plural(type)
+              + " are created by Weft from Kubernetes objects; users create only "
+              + userTypes());
+    }
+  }
+
+  private static String userTypes() {
+    List<String> names =
+        Arrays.stream(ObjectType.values())
+            .filter(ObjectType::userCreatable)
+            .map(t -> Nouns.plural(t))
+            .toList();
+    return String.join(", ", names.subList(0, names.size() - 1))
+        + " and "
+        + names.get(names.size() - 1);
+  }
+
+  /** 409 for objects derived from Kubernetes, 405 for other objects users never write. */
+  public static void requireWritable(ConfigObject existing) {
+    Owner owner = existing.owner().orElse(null);
+    if (owner != null) {
+      throw ApiException.conflict(
+          Nouns.describe(existing)
+              + " is managed by Weft from "
+              + Nouns.kubernetes(owner)
+              + "; change the Kubernetes object instead");
+    }
+    requireCreatable(existing.type());
+  }
+
+  /** 409 while the FQ name is taken. */
+  private void requireNameFree(ConfigObject candidate) {
+    cache
+        .<ConfigObject>get(candidate.type(), candidate.fqName())
+        .ifPresent(
+            s -> {
+              throw ApiException.conflict(
+                  Nouns.describe(candidate)
+                      + " already exists (uuid "
+                      + s.object().uuid()
+                      + "); change it with PUT /"
+                      + candidate.type().singular()
+                      + "/"
+                      + s.object().uuid());
+            });
+  }
+
+  /** 409 while other objects refer to {@code existing} or it has children. */
+  public void requireUnused(ConfigObject existing) {
+    List<String> reasons = new ArrayList<>();
+    String referrers = grouped(cache.referrers(existing.uuid()));
+    if (!referrers.isEmpty()) {
+      reasons.add("is in use by " + referrers);
+    }
+    String children = grouped(cache.children(existing.uuid()));
+    if (!children.isEmpty()) {
+      reasons.add("still has " + children + " (delete those first)");
+    }
+    if (!reasons.isEmpty()) {
+      throw ApiException.conflict(Nouns.describe(existing) + " " + String.join("; it ", reasons));
+    }
+  }
+
+  private static String grouped(List<Stored<ConfigObject>> objects) {
+    Map<ObjectType, List<String>> byType = new EnumMap<>(ObjectType.class);
+    for (Stored<ConfigObject> s : objects) {
+      byType
+          .computeIfAbsent(s.object().type(), t -> new ArrayList<>())
+          .add(s.object().fqName().toString());
+    }
+    List<String> parts = new ArrayList<>();
+    byType.forEach(
+        (type, names) ->
+            parts.add(
+                Nouns.count(type, names.size())
+                    + ": "
+                    + Nouns.list(names.stream().sorted().toList(), 5)));
+    return String.join("; ", parts);
+  }
+
+  private static void requireRevision(Stored<ConfigObject> existing, OptionalLong ifMatch) {
+    if (ifMatch.isPresent() && ifMatch.getAsLong() != existing.modRevision()) {
+      throw ApiException.conflict(
+          Nouns.describe(existing.object())
+              + " has changed: it is at revision "
+              + existing.modRevision()
+              + ", not "
+              + ifMatch.getAsLong()
+              + " (If-Match); read it again and retry");
+    }
+  }
+
+  /**
+   * Commits, turning a failed guard into a 409 that says what changed.
+   *
+   * @return the revision of the commit
+   */
+  private long commit(ObjectTxn txn, ConfigObject subject) {
+    try {
+      return store.commit(txn);
+    } catch (ConflictException e) {
+      throw ApiException.conflict(
+          Nouns.describe(subject)
+              + " was changed by someone else while this request was handled; read it again and"
+              + " retry ("
+              + e.getMessage()
+              + ")");
+    }
+  }
+
+  private Stored<ConfigObject> current(ConfigObject object) {
+    return cache
+        .<ConfigObject>get(object.type(), object.uuid())
+        .orElseThrow(
+            () ->
+                ApiException.conflict(
+                    Nouns.describe(object) + " was deleted right after the write"));
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * Weft's REST config API, Contrail style: reads of every object type, writes of the objects users
+ * own, declarative {@code weft/v1} apply and a passthrough to the attached Kubernetes cluster.
+ * Start it with {@link dev.weft.api.ConfigApiServer}.
+ */
+package dev.weft.api;

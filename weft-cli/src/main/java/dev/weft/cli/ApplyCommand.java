@@ -1,0 +1,67 @@
+package dev.weft.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code weft apply -f FILE|DIR}: create-or-replace every document. */
+@Command(
+    name = "apply",
+    description = "Create or replace the objects of a manifest file or folder.")
+final class ApplyCommand implements Callable<Integer> {
+  @Option(
+      names = {"-f", "--filename"},
+      required = true,
+      description = "Manifest file or folder")
+  Path file;
+
+  @Mixin ServerOption server;
+
+  @Override
+  public Integer call() throws Exception {
+    return applyAll(server.client(), file, System.out, System.err) == 0 ? 0 : 1;
+  }
+
+  /** Namespaces first, then Weft's networks, policies and pools, then the rest, file order kept. */
+  static int rank(Manifests.Document d) {
+    if (!d.isWeft() && d.kind().equals("Namespace")) {
+      return 0;
+    }
+    if (d.isWeft()) {
+      return switch (d.kind()) {
+        case "NetworkPolicy" -> 1;
+        case "VirtualNetwork" -> 2;
+        case "FloatingIpPool" -> 3;
+        default -> 4;
+      };
+    }
+    return 5;
+  }
+
+  /** Applies every document; prints one line each; returns the number that failed. */
+  static int applyAll(ServerClient client, Path path, PrintStream out, PrintStream err)
+      throws java.io.IOException {
+    List<Manifests.Document> docs = new ArrayList<>(Manifests.read(path));
+    docs.sort(Comparator.comparingInt(ApplyCommand::rank));
+    int failed = 0;
+    for (Manifests.Document d : docs) {
+      String label = d.kind().toLowerCase(Locale.ROOT) + "/" + d.name();
+      try {
+        JsonNode r = client.post(d.isWeft() ? "/apply" : "/k8s/apply", d.body());
+        out.println(label + " " + r.path("result").asText("applied"));
+      } catch (ServerClient.ApiError e) {
+        failed++;
+        err.println("error: " + d.source() + ": " + label + ": " + e.getMessage());
+      }
+    }
+    return failed;
+  }
+}

@@ -1,0 +1,175 @@
+package dev.weft.cli;
+
+import dev.weft.kube.ClusterConfig;
+import dev.weft.model.FqName;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code weft up}: runs everything in the foreground until Ctrl-C. */
+@Command(name = "up", description = "Run Weft in the foreground (Ctrl-C stops it cleanly).")
+final class UpCommand implements Callable<Integer> {
+  @Option(
+      names = "--data-dir",
+      defaultValue = "weft-data",
+      description = "Data directory (default: ${DEFAULT-VALUE})")
+  Path dataDir;
+
+  @Option(
+      names = "--port",
+      defaultValue = "8082",
+      description = "Config API port (default: ${DEFAULT-VALUE})")
+  int port;
+
+  @Option(
+      names = "--listen",
+      defaultValue = "127.0.0.1",
+      description = "Config API address (default: ${DEFAULT-VALUE})")
+  String listen;
+
+  @Option(
+      names = "--kubeconfig",
+      description = "Attach to this cluster instead of the embedded one")
+  Path kubeconfig;
+
+  @Option(
+      names = "--kube-port",
+      defaultValue = "0",
+      description = "Port of the embedded Kubernetes API (default: any free port)")
+  int kubePort;
+
+  @Option(names = "--store", description = "Config store: sqlite:FILE (default: DATA_DIR/weft.db)")
+  String store;
+
+  @Option(
+      names = "--public-fip-pool",
+      description = "Global floating-IP pool DOMAIN:PROJECT:NETWORK:POOL")
+  String publicFipPool;
+
+  @Option(names = "--manifests", description = "Apply the manifests in this folder once running")
+  Path manifests;
+
+  @Option(
+      names = "--config",
+      description =
+          "Settings file (YAML): clusterName, podSubnets, serviceSubnets, publicFipPool, nodes")
+  Path config;
+
+  @Option(
+      names = "--cluster-name",
+      description = "Cluster name, the prefix of derived names (default: k8s)")
+  String clusterName;
+
+  @Option(
+      names = "--pod-subnet",
+      split = ",",
+      description = "Pod subnets, IPv4 and/or IPv6 (default: 10.32.0.0/12)")
+  List<String> podSubnets;
+
+  @Option(
+      names = "--service-subnet",
+      split = ",",
+      description = "Service subnets (default: 10.96.0.0/12)")
+  List<String> serviceSubnets;
+
+  @Option(
+      names = "--nodes",
+      split = ",",
+      description = "Embedded cluster node names (default: node-1,node-2)")
+  List<String> nodes;
+
+  @Option(
+      names = "--workers",
+      defaultValue = "4",
+      description = "Reconcile workers (default: ${DEFAULT-VALUE})")
+  int workers;
+
+  @Option(names = "--lab", description = "Make the embedded nodes real network namespaces")
+  boolean lab;
+
+  @Override
+  public Integer call() throws Exception {
+    if (lab) {
+      throw new IllegalArgumentException(
+          "--lab needs the Linux dataplane, which is not part of this build yet");
+    }
+    WeftSettings settings = config == null ? WeftSettings.defaults() : WeftSettings.read(config);
+    ClusterConfig cluster = settings.cluster();
+    if (clusterName != null) {
+      cluster = cluster.withName(clusterName);
+    }
+    if (podSubnets != null) {
+      cluster =
+          cluster.withPodSubnets(
+              WeftSettings.prefixes(
+                  new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(podSubnets)));
+    }
+    if (serviceSubnets != null) {
+      cluster =
+          cluster.withServiceSubnets(
+              WeftSettings.prefixes(
+                  new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(serviceSubnets)));
+    }
+    if (publicFipPool != null) {
+      cluster = cluster.withPublicFipPool(FqName.parse(publicFipPool));
+    }
+    List<String> nodeNames = nodes != null ? nodes : settings.nodes();
+    long started = System.nanoTime();
+    WeftServer server =
+        WeftServer.start(
+            new WeftServer.Options(
+                dataDir, listen, port, kubeconfig, kubePort, store, cluster, nodeNames, workers));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  System.out.println("weft: stopping");
+                  server.close();
+                  stopped.countDown();
+                },
+                "weft-shutdown"));
+    System.out.printf(
+        "weft: up in %.1f s%n"
+            + "  config API      %s  (try: curl %s/virtual-networks)%n"
+            + "  Kubernetes API  %s%n"
+            + "  store           %s (revision %d)%n"
+            + "  cluster         %s: pod subnets %s, service subnets %s%s%n",
+        (System.nanoTime() - started) / 1e9,
+        server.apiUrl(),
+        server.apiUrl(),
+        server.embedded() != null
+            ? server.embedded().url()
+                + "  (embedded; kubeconfig "
+                + server.embedded().kubeconfig()
+                + ", nodes "
+                + String.join(",", nodeNames)
+                + ")"
+            : "attached via " + kubeconfig,
+        server.store().describe(),
+        server.store().revision(),
+        cluster.name(),
+        cluster.podSubnets(),
+        cluster.serviceSubnets(),
+        cluster.publicFipPool() == null
+            ? ""
+            : ", global floating-IP pool " + cluster.publicFipPool());
+    if (manifests != null) {
+      server.awaitIdle(Duration.ofSeconds(30));
+      int failed =
+          ApplyCommand.applyAll(
+              new ServerClient(server.apiUrl()), manifests, System.out, System.err);
+      if (failed > 0) {
+        System.err.println("weft: " + failed + " manifest document(s) failed; see above");
+      }
+    }
+    System.out.println("weft: serving; Ctrl-C stops");
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,33 @@
+package dev.weft.kube.k8s;
+
+import dev.weft.kube.translate.NamespaceInfo;
+import dev.weft.kube.translate.PodInfo;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
+
+/** Translation of fabric8 objects into Weft's records. */
+public final class KubeObjects {
+  private KubeObjects() {}
+
+  public static NamespaceInfo namespace(Namespace ns) {
+    var m = ns.getMetadata();
+    return new NamespaceInfo(m.getName(), m.getUid(), m.getLabels(), m.getAnnotations());
+  }
+
+  public static PodInfo pod(Pod pod) {
+    var m = pod.getMetadata();
+    var spec = pod.getSpec();
+    boolean hostNetwork = spec != null && Boolean.TRUE.equals(spec.getHostNetwork());
+    String node = spec == null ? null : spec.getNodeName();
+    String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+    return new PodInfo(
+        m.getNamespace(),
+        m.getName(),
+        m.getUid(),
+        m.getLabels(),
+        m.getAnnotations(),
+        hostNetwork,
+        node,
+        phase);
+  }
+}

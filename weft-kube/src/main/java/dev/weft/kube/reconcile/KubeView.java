@@ -1,0 +1,19 @@
+package dev.weft.kube.reconcile;
+
+import dev.weft.kube.translate.NamespaceInfo;
+import dev.weft.kube.translate.PodInfo;
+import java.util.List;
+import java.util.Optional;
+
+/** Read-only view of the Kubernetes objects Weft watches, from informer caches. */
+public interface KubeView {
+  Optional<NamespaceInfo> namespace(String name);
+
+  Optional<PodInfo> pod(String namespace, String name);
+
+  List<PodInfo> podsIn(String namespace);
+
+  List<NamespaceInfo> namespaces();
+
+  List<PodInfo> pods();
+}

@@ -1,0 +1,133 @@
+package dev.weft.kube.reconcile;
+
+import dev.weft.kube.ClusterConfig;
+import dev.weft.kube.translate.ClusterObjects;
+import dev.weft.model.ConfigObject;
+import dev.weft.model.InstanceIp;
+import dev.weft.model.Ref;
+import dev.weft.store.ipam.Ipam;
+import dev.weft.store.objects.ConflictException;
+import dev.weft.store.objects.ObjectStore;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes a work-queue key to its reconciler: {@code Cluster/cluster}, {@code Namespace/NAME},
+ * {@code Pod/NS/NAME}. Also turns store changes into the re-queues they imply (a network appeared,
+ * an address was freed, a deferred deletion lost its last referrer).
+ */
+public final class Reconcilers {
+  private static final Logger log = LoggerFactory.getLogger(Reconcilers.class);
+  private static final int CONFLICT_RETRIES = 5;
+
+  private final ClusterConfig config;
+  private final Converger converger;
+  private final NamespaceReconciler namespaces;
+  private final PodReconciler pods;
+  private final Waiters waiters;
+  private final Problems problems;
+
+  public Reconcilers(
+      ClusterConfig config,
+      ObjectStore store,
+      Ipam ipam,
+      KubeView kube,
+      KubeWriter writer,
+      Consumer<String> enqueue) {
+    this.config = config;
+    this.converger = new Converger(store);
+    this.waiters = new Waiters(enqueue);
+    this.problems = new Problems(writer, waiters);
+    this.namespaces = new NamespaceReconciler(config, kube, converger, problems, store.cache());
+    this.pods =
+        new PodReconciler(config, kube, writer, converger, ipam, store.cache(), problems, waiters);
+    store.cache().addListener((before, after) -> onStoreChange(before, after, enqueue));
+  }
+
+  /** Reconciles one key; returns a one-line summary for logs and tests. */
+  public String reconcile(String key) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        Converger.Outcome outcome = route(key);
+        if (outcome != null && outcome.changed()) {
+          log.debug(
+              "{}: created {}, updated {}, deleted {}",
+              key,
+              outcome.created(),
+              outcome.updated(),
+              outcome.deleted());
+        }
+        return outcome == null ? "waiting" : outcome.toString();
+      } catch (ConflictException e) {
+        // Another writer changed what we read; the cache has caught up by now, so re-read.
+        if (attempt >= CONFLICT_RETRIES) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private Converger.Outcome route(String key) {
+    String[] parts = key.split("/", 3);
+    return switch (parts[0]) {
+      case "Cluster" ->
+          converger.converge(ClusterObjects.key(), ClusterObjects.desired(config), null);
+      case "Namespace" -> namespaces.reconcile(key, parts[1]);
+      case "Pod" -> pods.reconcile(key, parts[1], parts[2]);
+      default -> {
+        log.warn("ignoring unknown key {}", key);
+        yield null;
+      }
+    };
+  }
+
+  private void onStoreChange(ConfigObject before, ConfigObject after, Consumer<String> enqueue) {
+    if (after != null && before == null) {
+      waiters.wake("object:" + after.fqName());
+      if (after.type() == dev.weft.model.ObjectType.VIRTUAL_NETWORK) {
+        waiters.wake("network:" + after.fqName());
+      }
+    }
+    if (after != null
+        && after.type() == dev.weft.model.ObjectType.VIRTUAL_NETWORK
+        && before != null) {
+      waiters.wake("network:" + after.fqName());
+    }
+    if (before instanceof InstanceIp ip
+        && (after == null || !((InstanceIp) after).address().equals(ip.address()))) {
+      waiters.wake("pool:" + ip.pool());
+    }
+    if (before == null) {
+      return;
+    }
+    // A referrer or child went away: re-queue owners whose deletion waited on it.
+    Set<java.util.UUID> kept =
+        after == null ? Set.of() : after.refs().stream().map(Ref::uuid).collect(Collectors.toSet());
+    for (Ref r : before.refs()) {
+      if (!kept.contains(r.uuid())) {
+        requeueDeferred(r.uuid(), enqueue);
+      }
+    }
+    if (after == null && before.parent() != null) {
+      requeueDeferred(before.parent().uuid(), enqueue);
+    }
+  }
+
+  private void requeueDeferred(java.util.UUID uuid, Consumer<String> enqueue) {
+    String owner = converger.deferredOwner(uuid);
+    if (owner != null) {
+      enqueue.accept(owner);
+    }
+  }
+
+  public Problems problems() {
+    return problems;
+  }
+
+  public Waiters waiters() {
+    return waiters;
+  }
+}

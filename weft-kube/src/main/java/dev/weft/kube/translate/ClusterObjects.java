@@ -1,0 +1,99 @@
+package dev.weft.kube.translate;
+
+import dev.weft.kube.ClusterConfig;
+import dev.weft.model.ConfigObject;
+import dev.weft.model.FqName;
+import dev.weft.model.IpamLink;
+import dev.weft.model.Names;
+import dev.weft.model.NetworkIpam;
+import dev.weft.model.NetworkPolicy;
+import dev.weft.model.ObjectType;
+import dev.weft.model.Owner;
+import dev.weft.model.PolicyLink;
+import dev.weft.model.PolicyRule;
+import dev.weft.model.Project;
+import dev.weft.model.Ref;
+import dev.weft.model.VirtualNetwork;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The objects that exist for the cluster itself (ARCHITECTURE.md section 2): projects {@code
+ * C-default} and {@code C-kube-system}, the pod, service and IP-fabric IPAMs, the default pod and
+ * service networks and the policy joining them; plus Contrail's {@code default-project} with its
+ * {@code default-network-ipam}, which user networks link their own subnets to.
+ */
+public final class ClusterObjects {
+  public static final FqName DEFAULT_PROJECT = FqName.of(Names.DEFAULT_DOMAIN, "default-project");
+  public static final FqName DEFAULT_IPAM = DEFAULT_PROJECT.child("default-network-ipam");
+
+  private ClusterObjects() {}
+
+  public static String key() {
+    return "Cluster/cluster";
+  }
+
+  public static List<ConfigObject> desired(ClusterConfig config) {
+    String c = config.name();
+    Map<String, String> own = new Owner(c, "Cluster", "", "cluster", "").annotations();
+    Project defaultNs = project(Names.projectFq(c, "default"), own);
+    Project kubeSystem = project(Names.projectFq(c, "kube-system"), own);
+    Project defaultProject = project(DEFAULT_PROJECT, own);
+    NetworkIpam podIpam = ipam(Names.podIpam(c), defaultNs, config.podSubnets(), own);
+    NetworkIpam serviceIpam = ipam(Names.serviceIpam(c), defaultNs, config.serviceSubnets(), own);
+    NetworkIpam fabricIpam = ipam(Names.fabricIpam(c), defaultNs, config.fabricSubnets(), own);
+    NetworkIpam defaultIpam = ipam(DEFAULT_IPAM, defaultProject, List.of(), own);
+    FqName podNet = Names.podNetwork(c, "default");
+    FqName serviceNet = Names.serviceNetwork(c, "default");
+    NetworkPolicy policy =
+        policy(Names.podServicePolicy(c, "default"), defaultNs, podNet, serviceNet, own);
+    return List.of(
+        defaultNs,
+        kubeSystem,
+        defaultProject,
+        podIpam,
+        serviceIpam,
+        fabricIpam,
+        defaultIpam,
+        network(podNet, defaultNs, podIpam, policy, own),
+        network(serviceNet, defaultNs, serviceIpam, policy, own),
+        policy);
+  }
+
+  static Project project(FqName fq, Map<String, String> annotations) {
+    return new Project(Uuids.of("project", fq.toString()), fq, null, annotations);
+  }
+
+  static NetworkIpam ipam(
+      FqName fq, Project parent, List<dev.weft.model.IpPrefix> subnets, Map<String, String> own) {
+    return new NetworkIpam(
+        Uuids.of("network-ipam", fq.toString()), fq, Ref.to(parent), own, subnets);
+  }
+
+  /** A network allocating from an IPAM's flat subnets, joined to others by {@code policy}. */
+  static VirtualNetwork network(
+      FqName fq, Project parent, NetworkIpam ipam, NetworkPolicy policy, Map<String, String> own) {
+    return new VirtualNetwork(
+        Uuids.of("virtual-network", fq.toString()),
+        fq,
+        Ref.to(parent),
+        own,
+        List.of(new IpamLink(Ref.to(ipam), List.of())),
+        List.of(),
+        List.of(new PolicyLink(Ref.to(policy), 0)));
+  }
+
+  static NetworkPolicy policy(
+      FqName fq, Project parent, FqName podNet, FqName serviceNet, Map<String, String> own) {
+    return new NetworkPolicy(
+        Uuids.of("network-policy", fq.toString()),
+        fq,
+        Ref.to(parent),
+        own,
+        List.of(PolicyRule.passBetween(podNet, serviceNet)));
+  }
+
+  static Ref ref(ObjectType type, FqName fq) {
+    return new Ref(type, Uuids.of(type.singular(), fq.toString()), fq);
+  }
+}

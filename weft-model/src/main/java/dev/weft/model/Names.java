@@ -1,0 +1,102 @@
+package dev.weft.model;
+
+/**
+ * How Weft names the objects it derives from Kubernetes (ARCHITECTURE.md section 2).
+ *
+ * <p>{@code C} is the cluster name ({@code k8s} unless configured).
+ */
+public final class Names {
+  public static final String DEFAULT_DOMAIN = "default-domain";
+  public static final String DEFAULT_CLUSTER = "k8s";
+
+  private Names() {}
+
+  static void requireValidPart(String part) {
+    if (part == null || part.isEmpty()) {
+      throw new IllegalArgumentException("an FQ name part must not be empty");
+    }
+    if (part.indexOf(':') >= 0 || part.indexOf('/') >= 0) {
+      throw new IllegalArgumentException(
+          "an FQ name part must not contain ':' or '/': \"" + part + "\"");
+    }
+    if (part.length() > 253) {
+      throw new IllegalArgumentException("an FQ name part is longer than 253 characters");
+    }
+    for (int i = 0; i < part.length(); i++) {
+      if (Character.isISOControl(part.charAt(i)) || Character.isWhitespace(part.charAt(i))) {
+        throw new IllegalArgumentException(
+            "an FQ name part must not contain whitespace or control characters: \"" + part + "\"");
+      }
+    }
+  }
+
+  /** Validates a cluster name: lower-case DNS label characters. */
+  public static String requireClusterName(String cluster) {
+    if (cluster == null || !cluster.matches("[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?")) {
+      throw new IllegalArgumentException(
+          "cluster name must be 1-32 lower-case letters, digits or '-', found \"" + cluster + "\"");
+    }
+    return cluster;
+  }
+
+  public static String project(String cluster, String namespace) {
+    return cluster + "-" + namespace;
+  }
+
+  public static FqName projectFq(String cluster, String namespace) {
+    return FqName.of(DEFAULT_DOMAIN, project(cluster, namespace));
+  }
+
+  public static FqName podIpam(String cluster) {
+    return FqName.of(DEFAULT_DOMAIN, project(cluster, "default"), cluster + "-pod-ipam");
+  }
+
+  public static FqName serviceIpam(String cluster) {
+    return FqName.of(DEFAULT_DOMAIN, project(cluster, "default"), cluster + "-service-ipam");
+  }
+
+  public static FqName fabricIpam(String cluster) {
+    return FqName.of(DEFAULT_DOMAIN, project(cluster, "default"), cluster + "-ip-fabric-ipam");
+  }
+
+  /** {@code C-ns-pod-network} in project {@code C-ns}; {@code ns=default} gives the default one. */
+  public static FqName podNetwork(String cluster, String namespace) {
+    return FqName.of(
+        DEFAULT_DOMAIN, project(cluster, namespace), cluster + "-" + namespace + "-pod-network");
+  }
+
+  public static FqName serviceNetwork(String cluster, String namespace) {
+    return FqName.of(
+        DEFAULT_DOMAIN,
+        project(cluster, namespace),
+        cluster + "-" + namespace + "-service-network");
+  }
+
+  /** The policy joining a pod network and a service network: {@code C-ns-pod-service-np}. */
+  public static FqName podServicePolicy(String cluster, String namespace) {
+    return FqName.of(
+        DEFAULT_DOMAIN, project(cluster, namespace), cluster + "-" + namespace + "-pod-service-np");
+  }
+
+  public static FqName defaultSecurityGroup(String cluster, String namespace) {
+    return FqName.of(
+        DEFAULT_DOMAIN, project(cluster, namespace), cluster + "-" + namespace + "-default-sg");
+  }
+
+  /** Virtual machine for pod {@code p} of namespace {@code ns}: {@code C__ns__p}. */
+  public static FqName virtualMachine(String cluster, String namespace, String pod) {
+    return FqName.of(cluster + "__" + namespace + "__" + pod);
+  }
+
+  public static FqName podInterface(String cluster, String namespace, String pod) {
+    return FqName.of(
+        DEFAULT_DOMAIN, project(cluster, namespace), cluster + "__" + namespace + "__" + pod);
+  }
+
+  /** Instance IPs are top-level objects; one per address family of the pod. */
+  public static FqName podInstanceIp(
+      String cluster, String namespace, String pod, IpFamily family) {
+    return FqName.of(
+        cluster + "__" + namespace + "__" + pod + (family == IpFamily.V6 ? "__v6" : ""));
+  }
+}
