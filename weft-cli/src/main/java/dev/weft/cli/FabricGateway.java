@@ -20,8 +20,8 @@ import java.util.NoSuchElementException;
  * Serves the Kubernetes side of {@code weft get / apply / delete} through the client Weft is
  * attached to. Apply is create-or-replace: labels and annotations missing from the applied object
  * are removed, while what the cluster itself maintains (status, the node a pod is bound to, a
- * service's cluster IP, the network-status annotation Weft writes) is kept, as kubectl apply would
- * keep fields it does not manage.
+ * service's cluster IP, a namespace's {@code kubernetes.io/metadata.name} label, the network-status
+ * annotation Weft writes) is kept, as kubectl apply would keep fields it does not manage.
  */
 final class FabricGateway implements KubernetesGateway {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -186,6 +186,17 @@ final class FabricGateway implements KubernetesGateway {
           }
         }
       }
+    }
+    // The API server sets this label on every namespace; it is not the applier's to remove.
+    String nameLabel = "kubernetes.io/metadata.name";
+    Map<String, String> oldLabels = existing.getMetadata().getLabels();
+    if ("Namespace".equals(kind.kind()) && oldLabels != null && oldLabels.containsKey(nameLabel)) {
+      var labels = applied.getMetadata().getLabels();
+      if (labels == null) {
+        labels = new java.util.LinkedHashMap<>();
+        applied.getMetadata().setLabels(labels);
+      }
+      labels.putIfAbsent(nameLabel, oldLabels.get(nameLabel));
     }
     Map<String, String> oldAnnotations = existing.getMetadata().getAnnotations();
     if (oldAnnotations != null && oldAnnotations.containsKey(KubeAnnotations.NETWORK_STATUS)) {

@@ -2,11 +2,15 @@ package dev.weft.kube;
 
 import dev.weft.kube.k8s.ClientWriter;
 import dev.weft.kube.k8s.InformerView;
+import dev.weft.kube.k8s.KubeObjects;
 import dev.weft.kube.queue.Result;
 import dev.weft.kube.queue.WorkQueue;
+import dev.weft.kube.reconcile.PodStatusReconciler;
 import dev.weft.kube.reconcile.Reconcilers;
 import dev.weft.kube.translate.ClusterObjects;
+import dev.weft.kube.translate.KubeAnnotations;
 import dev.weft.kube.translate.NamespaceObjects;
+import dev.weft.kube.translate.PodInfo;
 import dev.weft.store.ipam.Ipam;
 import dev.weft.store.objects.ObjectStore;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -17,10 +21,10 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,6 +43,8 @@ public final class KubeManager implements AutoCloseable {
   private final ClusterConfig config;
   private final ClientWriter writer;
   private final WorkQueue queue;
+  private final WorkQueue statusQueue;
+  private final PodStatusReconciler status;
   private final Reconcilers reconcilers;
   private final SharedIndexInformer<Namespace> namespaces;
   private final SharedIndexInformer<Pod> pods;
@@ -57,20 +63,25 @@ public final class KubeManager implements AutoCloseable {
     this.config = config;
     this.writer = new ClientWriter(client, clock);
     this.queue = WorkQueue.create("kube-manager", workers, this::reconcile, registry);
+    this.statusQueue = WorkQueue.create("pod-status", workers, this::writeStatus, registry);
     // Informers are built now and started in start(); their handlers only enqueue keys.
     this.namespaces = client.namespaces().runnableInformer(0);
     this.pods = client.pods().inAnyNamespace().runnableInformer(0);
     this.view = new InformerView(namespaces, pods);
-    namespaces.addEventHandler(
-        handler(ns -> NamespaceObjects.key(ns.getMetadata().getName()), true));
-    pods.addEventHandler(
-        handler(
-            p -> "Pod/" + p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(), false));
-    this.reconcilers = new Reconcilers(config, store, ipam, view, writer, queue::add);
+    namespaces.addEventHandler(namespaceHandler());
+    pods.addEventHandler(podHandler());
+    this.status = new PodStatusReconciler(view, writer, store.cache());
+    this.reconcilers =
+        new Reconcilers(config, store, ipam, view, writer, queue::add, statusQueue::add);
   }
 
   private Result reconcile(String key) {
     reconcilers.reconcile(key);
+    return Result.done();
+  }
+
+  private Result writeStatus(String key) {
+    status.reconcile(key);
     return Result.done();
   }
 
@@ -86,6 +97,7 @@ public final class KubeManager implements AutoCloseable {
     // Owners that Kubernetes no longer knows: their reconcile finds nothing and deletes.
     store.cache().ownerKeys().forEach(queue::add);
     queue.start();
+    statusQueue.start();
     log.info(
         "kube-manager started for cluster {}: {} namespaces, {} pods, {} objects owners in store",
         config.name(),
@@ -105,41 +117,74 @@ public final class KubeManager implements AutoCloseable {
     }
   }
 
-  private <T extends io.fabric8.kubernetes.api.model.HasMetadata> ResourceEventHandler<T> handler(
-      Function<T, String> key, boolean namespaceFanOut) {
+  /** Namespace events; pods choose their network from their namespace's annotations. */
+  private ResourceEventHandler<Namespace> namespaceHandler() {
     return new ResourceEventHandler<>() {
       @Override
-      public void onAdd(T obj) {
-        enqueue(obj);
+      public void onAdd(Namespace ns) {
+        enqueue(ns, true);
       }
 
       @Override
-      public void onUpdate(T oldObj, T newObj) {
-        if (namespaceFanOut
-            && Objects.equals(
-                oldObj.getMetadata().getAnnotations(), newObj.getMetadata().getAnnotations())
-            && Objects.equals(oldObj.getMetadata().getUid(), newObj.getMetadata().getUid())) {
-          // Pods depend only on a namespace's annotations; a label change needs no pod work.
-          queue.add(key.apply(newObj));
-          return;
-        }
-        enqueue(newObj);
+      public void onUpdate(Namespace oldNs, Namespace newNs) {
+        // A label change needs no pod work; an annotation change may move every pod.
+        boolean podsAffected =
+            !Objects.equals(
+                    oldNs.getMetadata().getAnnotations(), newNs.getMetadata().getAnnotations())
+                || !Objects.equals(oldNs.getMetadata().getUid(), newNs.getMetadata().getUid());
+        enqueue(newNs, podsAffected);
       }
 
       @Override
-      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-        enqueue(obj);
+      public void onDelete(Namespace ns, boolean deletedFinalStateUnknown) {
+        enqueue(ns, true);
       }
 
-      private void enqueue(T obj) {
-        queue.add(key.apply(obj));
-        if (namespaceFanOut) {
-          // Pods choose their network from their namespace's annotations.
-          String ns = obj.getMetadata().getName();
-          view.podsIn(ns).forEach(p -> queue.add(p.key()));
+      private void enqueue(Namespace ns, boolean withPods) {
+        String name = ns.getMetadata().getName();
+        queue.add(NamespaceObjects.key(name));
+        if (withPods) {
+          view.podsIn(name).forEach(p -> queue.add(p.key()));
         }
       }
     };
+  }
+
+  /**
+   * Pod events. An update that changes nothing the pod reconciler reads (the scheduler binding it,
+   * the kubelet reporting status, our own network-status annotation) only re-checks the annotation:
+   * at scale these are most pod events, and none of them can move a pod.
+   */
+  private ResourceEventHandler<Pod> podHandler() {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Pod pod) {
+        queue.add(KubeObjects.pod(pod).key());
+      }
+
+      @Override
+      public void onUpdate(Pod oldPod, Pod newPod) {
+        PodInfo before = KubeObjects.pod(oldPod);
+        PodInfo after = KubeObjects.pod(newPod);
+        if (placementInputs(before).equals(placementInputs(after))) {
+          statusQueue.add(after.key());
+        } else {
+          queue.add(after.key());
+        }
+      }
+
+      @Override
+      public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+        queue.add(KubeObjects.pod(pod).key());
+      }
+    };
+  }
+
+  /** What the pod reconciler's decisions depend on. */
+  private static List<Object> placementInputs(PodInfo p) {
+    Map<String, String> annotations = new java.util.HashMap<>(p.annotations());
+    annotations.remove(KubeAnnotations.NETWORK_STATUS);
+    return List.of(p.uid(), annotations, p.hostNetwork(), p.terminated());
   }
 
   /**
@@ -148,7 +193,19 @@ public final class KubeManager implements AutoCloseable {
    * @return false when the queue did not drain within {@code timeout}
    */
   public boolean awaitIdle(Duration timeout) throws InterruptedException {
-    return queue.awaitIdle(timeout).reached();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    // Reconciles feed the status queue; idle means both are idle, checked in that order twice.
+    for (int round = 0; round < 2; round++) {
+      if (!queue.awaitIdle(remaining(deadline)).reached()
+          || !statusQueue.awaitIdle(remaining(deadline)).reached()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Duration remaining(long deadline) {
+    return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
   }
 
   /** Keys whose input is bad, with the reason, for status pages. */
@@ -163,6 +220,7 @@ public final class KubeManager implements AutoCloseable {
   @Override
   public void close() {
     queue.close();
+    statusQueue.close();
     namespaces.close();
     pods.close();
     writer.close();

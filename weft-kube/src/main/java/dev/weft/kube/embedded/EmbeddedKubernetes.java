@@ -3,7 +3,6 @@ package dev.weft.kube.embedded;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -15,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
-import java.util.List;
 
 /**
  * An in-process Kubernetes API (the fabric8 mock server in CRUD mode) on loopback, with a
@@ -50,7 +48,7 @@ public final class EmbeddedKubernetes implements AutoCloseable {
             new Context(),
             new MockWebServer(),
             new HashMap<>(),
-            new KubernetesCrudDispatcher(List.of()),
+            new IndexedCrudDispatcher(),
             false);
     try {
       server.init(InetAddress.getLoopbackAddress(), port);

@@ -162,7 +162,10 @@ public final class StandIns implements AutoCloseable {
     if (labels == null || !name.equals(labels.get(NAME_LABEL))) {
       // The API server sets this label on every namespace and keeps it.
       patch(
-          client.namespaces().withName(name),
+          client
+              .namespaces()
+              .resource(
+                  new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()),
           "{\"metadata\":{\"labels\":{\"" + NAME_LABEL + "\":\"" + name + "\"}}}");
     }
   }
@@ -207,7 +210,7 @@ public final class StandIns implements AutoCloseable {
             Map.of("type", "PodScheduled", "status", "True", "lastTransitionTime", now)));
     try {
       patch(
-          client.pods().inNamespace(namespace).withName(name),
+          client.pods().inNamespace(namespace).resource(podRef(namespace, name)),
           JSON.writeValueAsString(Map.of("status", st)));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
@@ -267,8 +270,18 @@ public final class StandIns implements AutoCloseable {
         client
             .pods()
             .inNamespace(pod.getMetadata().getNamespace())
-            .withName(pod.getMetadata().getName()),
+            .resource(podRef(pod.getMetadata().getNamespace(), pod.getMetadata().getName())),
         "{\"spec\":{\"nodeName\":\"" + target + "\"}}");
+  }
+
+  /** A bare pod to patch through: fabric8 GETs the object first when patching by name alone. */
+  private static Pod podRef(String namespace, String name) {
+    return new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(namespace)
+        .endMetadata()
+        .build();
   }
 
   private static void patch(

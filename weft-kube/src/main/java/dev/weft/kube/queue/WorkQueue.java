@@ -458,11 +458,11 @@ public final class WorkQueue implements AutoCloseable {
     lock.lock();
     try {
       long now = now();
-      return processing.values().stream()
-              .mapToLong(run -> Math.max(0, now - run.startedNanos()))
-              .max()
-              .orElse(0)
-          / 1e9;
+      long longest = 0;
+      for (Running run : processing.values()) {
+        longest = Math.max(longest, now - run.startedNanos());
+      }
+      return longest / 1e9;
     } finally {
       lock.unlock();
     }
@@ -478,7 +478,8 @@ public final class WorkQueue implements AutoCloseable {
           try {
             workAvailable.await();
           } catch (InterruptedException e) {
-            // Only close() interrupts workers, and it sets CLOSED first; the loop re-checks.
+            // close() sets CLOSED before it interrupts anyone, so the loop condition decides;
+            // an interrupt a reconciler left behind must not stop the worker.
           }
         }
         if (state == State.CLOSED) {
@@ -531,7 +532,7 @@ public final class WorkQueue implements AutoCloseable {
       open = state != State.CLOSED;
       // Added while running: the add could not start a second run then, so it is owed one now.
       // The same add also supersedes any retry or requeue this run asks for (class comment).
-      rerun = open && dirty.containsKey(key) && !queue.contains(key);
+      rerun = open && dirty.containsKey(key);
       if (failure != null) {
         firstFailure = lastErrors.put(key, message) == null;
         if (open) {
@@ -602,7 +603,7 @@ public final class WorkQueue implements AutoCloseable {
     metrics.added();
     // A running key stays out of the FIFO: finish() puts it there when the run ends, which is
     // what keeps one key off two workers.
-    if (!queue.contains(key)) {
+    if (!processing.containsKey(key)) {
       queue.addLast(key);
       workAvailable.signal();
     }

@@ -34,7 +34,7 @@ final class NamespaceReconciler {
     this.cache = cache;
   }
 
-  Converger.Outcome reconcile(String key, String name) {
+  Converger.Outcome reconcile(String key, String name, long generation) {
     Optional<NamespaceInfo> ns = kube.namespace(name);
     if (ns.isEmpty()) {
       return converger.converge(key, List.of(), null);
@@ -45,10 +45,33 @@ final class NamespaceReconciler {
       desired = NamespaceObjects.desired(config, info);
     } catch (InputException e) {
       // Keep whatever the namespace had: changing networks on a typo would cut pods off.
-      problems.report(key, "Namespace", "", name, info.uid(), e);
+      problems.report(key, "Namespace", "", name, info.uid(), generation, e);
       return null;
     }
     NamespaceSettings settings = NamespaceSettings.of(info);
+    // Isolated networks link to the cluster's IPAMs: wait for the cluster's own objects rather
+    // than create networks with dangling references.
+    for (ConfigObject o : desired) {
+      if (o instanceof dev.weft.model.VirtualNetwork vn) {
+        for (var link : vn.networkIpamRefs()) {
+          if (cache.get(ObjectType.NETWORK_IPAM, link.ipam().uuid()).isEmpty()) {
+            problems.report(
+                key,
+                "Namespace",
+                "",
+                name,
+                info.uid(),
+                generation,
+                new InputException(
+                    "IpamNotReady",
+                    "IPAM " + link.ipam().to() + " does not exist yet",
+                    "object:" + link.ipam().to(),
+                    true));
+            return null;
+          }
+        }
+      }
+    }
     Converger.Outcome outcome = converger.converge(key, desired, null);
     if (settings.network() != null
         && cache.get(ObjectType.VIRTUAL_NETWORK, settings.network()).isEmpty()) {
@@ -58,6 +81,7 @@ final class NamespaceReconciler {
           "",
           name,
           info.uid(),
+          generation,
           new InputException(
               "NetworkNotFound",
               "namespace \""

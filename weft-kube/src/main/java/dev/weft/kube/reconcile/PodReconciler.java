@@ -16,7 +16,6 @@ import dev.weft.model.ObjectType;
 import dev.weft.model.Project;
 import dev.weft.model.Ref;
 import dev.weft.model.SecurityGroup;
-import dev.weft.model.VirtualMachineInterface;
 import dev.weft.model.VirtualNetwork;
 import dev.weft.store.ipam.AddressPool;
 import dev.weft.store.ipam.Ipam;
@@ -39,7 +38,7 @@ import java.util.Set;
 final class PodReconciler {
   private final ClusterConfig config;
   private final KubeView kube;
-  private final KubeWriter writer;
+  private final java.util.function.Consumer<String> statusQueue;
   private final Converger converger;
   private final Ipam ipam;
   private final ObjectCache cache;
@@ -49,7 +48,7 @@ final class PodReconciler {
   PodReconciler(
       ClusterConfig config,
       KubeView kube,
-      KubeWriter writer,
+      java.util.function.Consumer<String> statusQueue,
       Converger converger,
       Ipam ipam,
       ObjectCache cache,
@@ -57,7 +56,7 @@ final class PodReconciler {
       Waiters waiters) {
     this.config = config;
     this.kube = kube;
-    this.writer = writer;
+    this.statusQueue = statusQueue;
     this.converger = converger;
     this.ipam = ipam;
     this.cache = cache;
@@ -65,7 +64,7 @@ final class PodReconciler {
     this.waiters = waiters;
   }
 
-  Converger.Outcome reconcile(String key, String namespace, String name) {
+  Converger.Outcome reconcile(String key, String namespace, String name, long generation) {
     Optional<PodInfo> found = kube.pod(namespace, name);
     if (found.isEmpty() || found.get().hostNetwork() || found.get().terminated()) {
       problems.clear(key);
@@ -81,6 +80,7 @@ final class PodReconciler {
           namespace,
           name,
           pod.uid(),
+          generation,
           new InputException(
               "NamespaceNotFound",
               "pod \""
@@ -96,7 +96,7 @@ final class PodReconciler {
     try {
       return place(key, pod);
     } catch (InputException e) {
-      problems.report(key, "Pod", namespace, name, pod.uid(), e);
+      problems.report(key, "Pod", namespace, name, pod.uid(), generation, e);
       return null;
     }
   }
@@ -126,7 +126,8 @@ final class PodReconciler {
                                 ? " yet (namespace not reconciled)"
                                 : "; create it (weft apply a VirtualNetwork) and the pod will be"
                                     + " placed"),
-                        "network:" + networkFq));
+                        "network:" + networkFq,
+                        isDerived(networkFq)));
     FqName projectFq = Names.projectFq(config.name(), pod.namespace());
     Project project =
         this.<Project>find(ObjectType.PROJECT, projectFq)
@@ -135,7 +136,8 @@ final class PodReconciler {
                     new InputException(
                         "ProjectNotReady",
                         where + ": project " + projectFq + " does not exist yet",
-                        "object:" + projectFq));
+                        "object:" + projectFq,
+                        true));
     FqName sgFq = Names.defaultSecurityGroup(config.name(), pod.namespace());
     Ref sg =
         this.<SecurityGroup>find(ObjectType.SECURITY_GROUP, sgFq)
@@ -145,7 +147,8 @@ final class PodReconciler {
                     new InputException(
                         "ProjectNotReady",
                         where + ": security group " + sgFq + " does not exist yet",
-                        "object:" + sgFq));
+                        "object:" + sgFq,
+                        true));
 
     AddressPool pool = pool(network);
     List<String> fixed =
@@ -208,14 +211,7 @@ final class PodReconciler {
               });
       committed = true;
       problems.clear(key);
-      VirtualMachineInterface vmi = (VirtualMachineInterface) desired.get(1);
-      String status =
-          PodObjects.networkStatus(
-              networkFq, addresses.stream().map(PodAddress::address).toList(), vmi.macAddress());
-      if (!status.equals(pod.annotations().get(KubeAnnotations.NETWORK_STATUS))) {
-        writer.annotatePod(
-            pod.namespace(), pod.name(), pod.uid(), KubeAnnotations.NETWORK_STATUS, status);
-      }
+      statusQueue.accept(key);
       return outcome;
     } finally {
       for (Reservation r : reservations) {
@@ -247,6 +243,15 @@ final class PodReconciler {
   }
 
   private AddressPool pool(VirtualNetwork network) {
+    for (var link : network.networkIpamRefs()) {
+      if (cache.get(ObjectType.NETWORK_IPAM, link.ipam().uuid()).isEmpty()) {
+        throw new InputException(
+            "IpamNotReady",
+            "network " + network.fqName() + ": IPAM " + link.ipam().to() + " does not exist yet",
+            "object:" + link.ipam().to(),
+            true);
+      }
+    }
     return AddressPool.of(network, cache)
         .orElseThrow(
             () ->

@@ -22,9 +22,22 @@ public final class Problems {
     this.waiters = waiters;
   }
 
+  /**
+   * @param generation {@link Waiters#generation()} read before the reconcile looked at the store
+   */
   void report(
-      String key, String kind, String namespace, String name, String uid, InputException e) {
-    waiters.await(e.waitingOn(), key);
+      String key,
+      String kind,
+      String namespace,
+      String name,
+      String uid,
+      long generation,
+      InputException e) {
+    waiters.await(e.waitingOn(), key, generation);
+    if (e.transientWait()) {
+      log.debug("{}: waiting: {}", key, e.getMessage());
+      return;
+    }
     String previous = current.put(key, e.reason() + ": " + e.getMessage());
     if (!(e.reason() + ": " + e.getMessage()).equals(previous)) {
       log.warn("{}: {}: {}", key, e.reason(), e.getMessage());

@@ -36,14 +36,16 @@ public final class Reconcilers {
       Ipam ipam,
       KubeView kube,
       KubeWriter writer,
-      Consumer<String> enqueue) {
+      Consumer<String> enqueue,
+      Consumer<String> statusEnqueue) {
     this.config = config;
     this.converger = new Converger(store);
     this.waiters = new Waiters(enqueue);
     this.problems = new Problems(writer, waiters);
     this.namespaces = new NamespaceReconciler(config, kube, converger, problems, store.cache());
     this.pods =
-        new PodReconciler(config, kube, writer, converger, ipam, store.cache(), problems, waiters);
+        new PodReconciler(
+            config, kube, statusEnqueue, converger, ipam, store.cache(), problems, waiters);
     store.cache().addListener((before, after) -> onStoreChange(before, after, enqueue));
   }
 
@@ -51,7 +53,7 @@ public final class Reconcilers {
   public String reconcile(String key) {
     for (int attempt = 1; ; attempt++) {
       try {
-        Converger.Outcome outcome = route(key);
+        Converger.Outcome outcome = route(key, waiters.generation());
         if (outcome != null && outcome.changed()) {
           log.debug(
               "{}: created {}, updated {}, deleted {}",
@@ -70,13 +72,13 @@ public final class Reconcilers {
     }
   }
 
-  private Converger.Outcome route(String key) {
+  private Converger.Outcome route(String key, long generation) {
     String[] parts = key.split("/", 3);
     return switch (parts[0]) {
       case "Cluster" ->
           converger.converge(ClusterObjects.key(), ClusterObjects.desired(config), null);
-      case "Namespace" -> namespaces.reconcile(key, parts[1]);
-      case "Pod" -> pods.reconcile(key, parts[1], parts[2]);
+      case "Namespace" -> namespaces.reconcile(key, parts[1], generation);
+      case "Pod" -> pods.reconcile(key, parts[1], parts[2], generation);
       default -> {
         log.warn("ignoring unknown key {}", key);
         yield null;

@@ -13,11 +13,25 @@ public class InputException extends RuntimeException {
   private static final long serialVersionUID = 1L;
   private final String reason;
   private final String waitingOn;
+  private final boolean transientWait;
 
   public InputException(String reason, String message, String waitingOn) {
+    this(reason, message, waitingOn, false);
+  }
+
+  /**
+   * @param transientWait true when Weft itself will make the input valid shortly (a namespace's
+   *     network not created yet): no Event, since there is nothing for a person to do
+   */
+  public InputException(String reason, String message, String waitingOn, boolean transientWait) {
     super(message);
     this.reason = reason;
     this.waitingOn = waitingOn == null ? "" : waitingOn;
+    this.transientWait = transientWait;
+  }
+
+  public boolean transientWait() {
+    return transientWait;
   }
 
   public InputException(String reason, String message) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -139,8 +140,7 @@ class WorkQueuePropertyTest {
     final AtomicInteger active = new AtomicInteger();
     final AtomicInteger maxActive = new AtomicInteger();
     final AtomicInteger barrierChecks = new AtomicInteger();
-    final List<String> barrierViolations =
-        java.util.Collections.synchronizedList(new ArrayList<>());
+    final List<String> barrierViolations = Collections.synchronizedList(new ArrayList<>());
 
     Scenario(long seed, int keyCount) {
       Random random = new Random(seed);
