@@ -48,9 +48,11 @@ final class KubeApiCommand implements Callable<Integer> {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  // Workers, then the API, then the watches (see WeftServer#close).
+                  standIns.stopWorkers();
+                  api.close();
                   standIns.close();
                   client.close();
-                  api.close();
                   stopped.countDown();
                 }));
     System.out.println("weft: Kubernetes API at " + api.url() + ", kubeconfig " + api.kubeconfig());

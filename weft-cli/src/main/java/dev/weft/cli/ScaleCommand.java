@@ -92,6 +92,9 @@ final class ScaleCommand implements Callable<Integer> {
         return report(server, client, dir, from, created);
       } finally {
         server.close();
+        // Workers, then the API, then the watches (see WeftServer#close).
+        standIns.stopWorkers();
+        api.close();
       }
     }
   }

@@ -173,13 +173,30 @@ public final class WeftServer implements AutoCloseable {
 
   @Override
   public void close() {
+    // Stop all work first, while the embedded API still answers; then the API; then the watches
+    // (closing a watch on a running mock API server can stall it for a minute).
+    if (api != null) {
+      quietly(api);
+    }
+    if (manager != null) {
+      manager.stopWorkers();
+    }
+    if (standIns != null) {
+      standIns.stopWorkers();
+    }
+    if (embedded != null) {
+      quietly(embedded);
+    }
     while (!resources.isEmpty()) {
-      AutoCloseable r = resources.pop();
-      try {
-        r.close();
-      } catch (Exception e) {
-        System.err.println("weft: error while stopping " + r.getClass().getSimpleName() + ": " + e);
-      }
+      quietly(resources.pop());
+    }
+  }
+
+  private static void quietly(AutoCloseable r) {
+    try {
+      r.close();
+    } catch (Exception e) {
+      System.err.println("weft: error while stopping " + r.getClass().getSimpleName() + ": " + e);
     }
   }
 }

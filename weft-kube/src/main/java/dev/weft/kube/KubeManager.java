@@ -10,10 +10,12 @@ import dev.weft.kube.reconcile.Reconcilers;
 import dev.weft.kube.translate.ClusterObjects;
 import dev.weft.kube.translate.KubeAnnotations;
 import dev.weft.kube.translate.NamespaceObjects;
+import dev.weft.kube.translate.NodeObjects;
 import dev.weft.kube.translate.PodInfo;
 import dev.weft.store.ipam.Ipam;
 import dev.weft.store.objects.ObjectStore;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -29,8 +31,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The kube-manager: informers for namespaces and pods (services, endpoints, ingresses and network
- * policies join in later) feed keys into one work queue; reconcilers converge the store.
+ * The kube-manager: informers for namespaces, pods and nodes (services, endpoints, ingresses and
+ * network policies join in later) feed keys into one work queue; reconcilers converge the store.
  *
  * <p>On start it queues every key Kubernetes knows and every key that owns objects in the store, so
  * objects left by a crash, or by deletes that happened while Weft was down, are collected.
@@ -48,6 +50,7 @@ public final class KubeManager implements AutoCloseable {
   private final Reconcilers reconcilers;
   private final SharedIndexInformer<Namespace> namespaces;
   private final SharedIndexInformer<Pod> pods;
+  private final SharedIndexInformer<Node> nodes;
   private final InformerView view;
 
   public KubeManager(
@@ -67,7 +70,9 @@ public final class KubeManager implements AutoCloseable {
     // Informers are built now and started in start(); their handlers only enqueue keys.
     this.namespaces = client.namespaces().runnableInformer(0);
     this.pods = client.pods().inAnyNamespace().runnableInformer(0);
-    this.view = new InformerView(namespaces, pods);
+    this.nodes = client.nodes().runnableInformer(0);
+    this.view = new InformerView(namespaces, pods, nodes);
+    nodes.addEventHandler(nodeHandler());
     namespaces.addEventHandler(namespaceHandler());
     pods.addEventHandler(podHandler());
     this.status = new PodStatusReconciler(view, writer, store.cache());
@@ -89,11 +94,14 @@ public final class KubeManager implements AutoCloseable {
   public void start() throws InterruptedException {
     namespaces.start();
     pods.start();
+    nodes.start();
     waitSynced(namespaces, "namespaces");
     waitSynced(pods, "pods");
+    waitSynced(nodes, "nodes");
     queue.add(ClusterObjects.key());
     view.namespaces().forEach(ns -> queue.add(NamespaceObjects.key(ns.name())));
     view.pods().forEach(p -> queue.add(p.key()));
+    view.nodes().forEach(n -> queue.add(NodeObjects.key(n.name())));
     // Owners that Kubernetes no longer knows: their reconcile finds nothing and deletes.
     store.cache().ownerKeys().forEach(queue::add);
     queue.start();
@@ -115,6 +123,29 @@ public final class KubeManager implements AutoCloseable {
       }
       Thread.sleep(20);
     }
+  }
+
+  /** Node events: each node has a vRouter. */
+  private ResourceEventHandler<Node> nodeHandler() {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Node node) {
+        queue.add(NodeObjects.key(node.getMetadata().getName()));
+      }
+
+      @Override
+      public void onUpdate(Node oldNode, Node newNode) {
+        // Nodes report status every few seconds; only a changed address or identity matters.
+        if (!KubeObjects.node(oldNode).equals(KubeObjects.node(newNode))) {
+          queue.add(NodeObjects.key(newNode.getMetadata().getName()));
+        }
+      }
+
+      @Override
+      public void onDelete(Node node, boolean deletedFinalStateUnknown) {
+        queue.add(NodeObjects.key(node.getMetadata().getName()));
+      }
+    };
   }
 
   /** Namespace events; pods choose their network from their namespace's annotations. */
@@ -217,12 +248,23 @@ public final class KubeManager implements AutoCloseable {
     return queue.depth();
   }
 
+  /**
+   * Stops reconciling and writing, as a crash would, but leaves the informers' watches open. For
+   * tests of crash recovery against the embedded API server, which stalls when a watch is closed
+   * while it has events queued for it; {@link #close()} still releases everything.
+   */
+  public void stopWorkers() {
+    queue.close();
+    statusQueue.close();
+  }
+
   @Override
   public void close() {
     queue.close();
     statusQueue.close();
     namespaces.close();
     pods.close();
+    nodes.close();
     writer.close();
   }
 }

@@ -6,9 +6,11 @@ import dev.weft.store.ConfigStore;
 import dev.weft.store.ipam.Ipam;
 import dev.weft.store.memory.MemoryConfigStore;
 import dev.weft.store.objects.ObjectStore;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Test fixture: the embedded Kubernetes API with its stand-ins, a store, and a kube-manager that
@@ -26,6 +28,7 @@ final class Cluster implements AutoCloseable {
   Ipam ipam;
   KubeManager manager;
   private KubernetesClient managerClient;
+  private final List<AutoCloseable> halted = new java.util.ArrayList<>();
 
   Cluster(ClusterConfig config) throws InterruptedException {
     this(config, new MemoryConfigStore());
@@ -38,6 +41,27 @@ final class Cluster implements AutoCloseable {
     startManager();
   }
 
+  /** Creates a one-container pod. */
+  void createPod(String ns, String name, Map<String, String> annotations, boolean hostNetwork) {
+    client
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(ns)
+                .withAnnotations(annotations)
+                .endMetadata()
+                .withNewSpec()
+                .withHostNetwork(hostNetwork)
+                .addNewContainer()
+                .withName("c")
+                .withImage("nginx")
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
+  }
+
   void startManager() throws InterruptedException {
     store = new ObjectStore(kv);
     ipam = new Ipam(kv);
@@ -46,20 +70,39 @@ final class Cluster implements AutoCloseable {
     manager.start();
   }
 
+  /**
+   * Stops the kube-manager as a crash would: it reconciles and writes nothing more. Its watches
+   * stay open until {@link #close()} (see {@link KubeManager#stopWorkers()}).
+   */
   void stopManager() {
-    manager.close();
-    managerClient.close();
-    ipam.close();
-    store.close();
+    manager.stopWorkers();
+    halted.add(manager);
+    halted.add(managerClient);
+    halted.add(ipam);
+    halted.add(store);
   }
 
   @Override
   public void close() {
-    standIns.close();
-    stopManager();
-    standInClient.close();
-    client.close();
+    // Stop all work while the API still answers, then the API, then the watches: closing a
+    // watch on a running mock server can stall it.
+    manager.stopWorkers();
+    standIns.stopWorkers();
     api.close();
+    halted.add(manager);
+    halted.add(managerClient);
+    halted.add(ipam);
+    halted.add(store);
+    halted.add(standIns);
+    halted.add(standInClient);
+    halted.add(client);
+    for (AutoCloseable c : new java.util.LinkedHashSet<>(halted)) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
     kv.close();
   }
 }

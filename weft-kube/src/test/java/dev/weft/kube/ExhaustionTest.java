@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 import dev.weft.model.IpPrefix;
 import dev.weft.model.ObjectType;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,22 +30,7 @@ class ExhaustionTest {
   }
 
   private void pod(String name) {
-    cluster
-        .client
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace("default")
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("c")
-                .withImage("x")
-                .endContainer()
-                .endSpec()
-                .build())
-        .create();
+    cluster.createPod("default", name, Map.of(), false);
   }
 
   private String ip(String name) {

@@ -19,7 +19,6 @@ import dev.weft.store.objects.Stored;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -64,23 +63,7 @@ class KubeManagerTest {
   }
 
   private void pod(String ns, String name, Map<String, String> annotations) {
-    cluster
-        .client
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(ns)
-                .withAnnotations(annotations)
-                .endMetadata()
-                .withNewSpec()
-                .addNewContainer()
-                .withName("c")
-                .withImage("nginx")
-                .endContainer()
-                .endSpec()
-                .build())
-        .create();
+    cluster.createPod(ns, name, annotations, false);
   }
 
   private Pod get(String ns, String name) {
@@ -140,6 +123,25 @@ class KubeManagerTest {
   }
 
   @Test
+  void everyNodeHasAVirtualRouterWithItsAddress() {
+    await().until(() -> names(ObjectType.VIRTUAL_ROUTER).size() == 2);
+    assertThat(names(ObjectType.VIRTUAL_ROUTER))
+        .containsExactly(
+            "default-global-system-config:node-1", "default-global-system-config:node-2");
+    assertThat(
+            cluster
+                .store
+                .cache()
+                .<dev.weft.model.VirtualRouter>list(ObjectType.VIRTUAL_ROUTER)
+                .stream()
+                .map(s -> s.object().ipAddress())
+                .sorted())
+        .containsExactly("10.64.0.11", "10.64.0.12");
+    cluster.client.nodes().withName("node-2").delete();
+    await().until(() -> names(ObjectType.VIRTUAL_ROUTER).size() == 1);
+  }
+
+  @Test
   void podGetsAnInterfaceAnAddressInThePodSubnetAndTheNetworkStatusAnnotation() {
     pod("default", "web-1", Map.of());
     await().until(() -> podIp("default", "web-1") != null);
@@ -159,23 +161,7 @@ class KubeManagerTest {
 
   @Test
   void hostNetworkPodsAreLeftToTheNode() {
-    cluster
-        .client
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName("host")
-                .withNamespace("default")
-                .endMetadata()
-                .withNewSpec()
-                .withHostNetwork(true)
-                .addNewContainer()
-                .withName("c")
-                .withImage("x")
-                .endContainer()
-                .endSpec()
-                .build())
-        .create();
+    cluster.createPod("default", "host", Map.of(), true);
     pod("default", "normal", Map.of());
     await().until(() -> podIp("default", "normal") != null && podIp("default", "host") != null);
     assertThat(podIp("default", "host")).startsWith("10.64.0.");

@@ -9,7 +9,6 @@ import dev.weft.model.InstanceIp;
 import dev.weft.model.ObjectType;
 import dev.weft.model.Ref;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -104,22 +103,7 @@ class ReconcileOrderPropertyTest {
                       .endMetadata()
                       .build())
               .createOr(r -> r.update());
-      case "Pod" ->
-          c.client
-              .resource(
-                  new PodBuilder()
-                      .withNewMetadata()
-                      .withName(s.name())
-                      .withNamespace(s.ns())
-                      .endMetadata()
-                      .withNewSpec()
-                      .addNewContainer()
-                      .withName("c")
-                      .withImage("x")
-                      .endContainer()
-                      .endSpec()
-                      .build())
-              .create();
+      case "Pod" -> c.createPod(s.ns(), s.name(), Map.of(), false);
       case "DeletePod" -> c.client.pods().inNamespace(s.ns()).withName(s.name()).delete();
       default -> throw new IllegalArgumentException(s.kind());
     }

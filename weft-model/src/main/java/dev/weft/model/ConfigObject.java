@@ -18,6 +18,7 @@ public sealed interface ConfigObject
         SecurityGroup,
         NetworkPolicy,
         Tag,
+        VirtualRouter,
         FloatingIpPool,
         FloatingIp,
         Loadbalancer,

@@ -83,6 +83,11 @@ public final class Names {
         DEFAULT_DOMAIN, project(cluster, namespace), cluster + "-" + namespace + "-default-sg");
   }
 
+  /** A node's vRouter: {@code [default-global-system-config, NODE]}. */
+  public static FqName virtualRouter(String node) {
+    return FqName.of("default-global-system-config", node);
+  }
+
   /** Virtual machine for pod {@code p} of namespace {@code ns}: {@code C__ns__p}. */
   public static FqName virtualMachine(String cluster, String namespace, String pod) {
     return FqName.of(cluster + "__" + namespace + "__" + pod);

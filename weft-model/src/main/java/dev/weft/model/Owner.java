@@ -44,6 +44,10 @@ public record Owner(String cluster, String kind, String namespace, String name, 
     return new Owner(cluster, "Namespace", "", namespace, uid);
   }
 
+  public static Owner node(String cluster, String name, String uid) {
+    return new Owner(cluster, "Node", "", name, uid);
+  }
+
   public static Owner pod(String cluster, String namespace, String name, String uid) {
     return new Owner(cluster, "Pod", namespace, name, uid);
   }

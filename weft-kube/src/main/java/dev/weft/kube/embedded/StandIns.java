@@ -299,6 +299,15 @@ public final class StandIns implements AutoCloseable {
     return queue.awaitIdle(timeout).reached();
   }
 
+  /**
+   * Stops acting on the cluster; the watches stay open until {@link #close()}. Closing watches
+   * while the mock API server still runs can stall it, so owners stop the workers, close the
+   * server, then close this.
+   */
+  public void stopWorkers() {
+    queue.close();
+  }
+
   @Override
   public void close() {
     queue.close();

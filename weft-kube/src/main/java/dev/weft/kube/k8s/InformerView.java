@@ -2,8 +2,10 @@ package dev.weft.kube.k8s;
 
 import dev.weft.kube.reconcile.KubeView;
 import dev.weft.kube.translate.NamespaceInfo;
+import dev.weft.kube.translate.NodeInfo;
 import dev.weft.kube.translate.PodInfo;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
@@ -14,10 +16,25 @@ import java.util.Optional;
 public final class InformerView implements KubeView {
   private final SharedIndexInformer<Namespace> namespaces;
   private final SharedIndexInformer<Pod> pods;
+  private final SharedIndexInformer<Node> nodes;
 
-  public InformerView(SharedIndexInformer<Namespace> namespaces, SharedIndexInformer<Pod> pods) {
+  public InformerView(
+      SharedIndexInformer<Namespace> namespaces,
+      SharedIndexInformer<Pod> pods,
+      SharedIndexInformer<Node> nodes) {
     this.namespaces = namespaces;
     this.pods = pods;
+    this.nodes = nodes;
+  }
+
+  @Override
+  public Optional<NodeInfo> node(String name) {
+    return Optional.ofNullable(nodes.getStore().getByKey(name)).map(KubeObjects::node);
+  }
+
+  @Override
+  public List<NodeInfo> nodes() {
+    return nodes.getStore().list().stream().map(KubeObjects::node).toList();
   }
 
   @Override

@@ -1,8 +1,10 @@
 package dev.weft.kube.k8s;
 
 import dev.weft.kube.translate.NamespaceInfo;
+import dev.weft.kube.translate.NodeInfo;
 import dev.weft.kube.translate.PodInfo;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 
 /** Translation of fabric8 objects into Weft's records. */
@@ -12,6 +14,20 @@ public final class KubeObjects {
   public static NamespaceInfo namespace(Namespace ns) {
     var m = ns.getMetadata();
     return new NamespaceInfo(m.getName(), m.getUid(), m.getLabels(), m.getAnnotations());
+  }
+
+  public static NodeInfo node(Node node) {
+    var m = node.getMetadata();
+    String ip = null;
+    if (node.getStatus() != null && node.getStatus().getAddresses() != null) {
+      ip =
+          node.getStatus().getAddresses().stream()
+              .filter(a -> "InternalIP".equals(a.getType()))
+              .map(a -> a.getAddress())
+              .findFirst()
+              .orElse(null);
+    }
+    return new NodeInfo(m.getName(), m.getUid(), ip);
   }
 
   public static PodInfo pod(Pod pod) {

@@ -1,6 +1,7 @@
 package dev.weft.kube.reconcile;
 
 import dev.weft.kube.translate.NamespaceInfo;
+import dev.weft.kube.translate.NodeInfo;
 import dev.weft.kube.translate.PodInfo;
 import java.util.List;
 import java.util.Optional;
@@ -16,4 +17,8 @@ public interface KubeView {
   List<NamespaceInfo> namespaces();
 
   List<PodInfo> pods();
+
+  Optional<NodeInfo> node(String name);
+
+  List<NodeInfo> nodes();
 }

@@ -29,6 +29,7 @@ public final class Reconcilers {
   private final PodReconciler pods;
   private final Waiters waiters;
   private final Problems problems;
+  private final KubeView kube;
 
   public Reconcilers(
       ClusterConfig config,
@@ -40,6 +41,7 @@ public final class Reconcilers {
       Consumer<String> statusEnqueue) {
     this.config = config;
     this.converger = new Converger(store);
+    this.kube = kube;
     this.waiters = new Waiters(enqueue);
     this.problems = new Problems(writer, waiters);
     this.namespaces = new NamespaceReconciler(config, kube, converger, problems, store.cache());
@@ -79,11 +81,29 @@ public final class Reconcilers {
           converger.converge(ClusterObjects.key(), ClusterObjects.desired(config), null);
       case "Namespace" -> namespaces.reconcile(key, parts[1], generation);
       case "Pod" -> pods.reconcile(key, parts[1], parts[2], generation);
+      case "Node" -> node(key, parts[1], generation);
       default -> {
         log.warn("ignoring unknown key {}", key);
         yield null;
       }
     };
+  }
+
+  private Converger.Outcome node(String key, String name, long generation) {
+    java.util.Optional<dev.weft.kube.translate.NodeInfo> node = kube.node(name);
+    if (node.isEmpty()) {
+      return converger.converge(key, java.util.List.of(), null);
+    }
+    try {
+      var outcome =
+          converger.converge(
+              key, dev.weft.kube.translate.NodeObjects.desired(config, node.get()), null);
+      problems.clear(key);
+      return outcome;
+    } catch (dev.weft.kube.translate.InputException e) {
+      problems.report(key, "Node", "", name, node.get().uid(), generation, e);
+      return null;
+    }
   }
 
   private void onStoreChange(ConfigObject before, ConfigObject after, Consumer<String> enqueue) {

@@ -25,11 +25,12 @@ final class Db {
   private static final String[] SCHEMA = {
     // Keys are UTF-8 BLOBs so that SQLite orders them by bytes, as etcd does.
     "CREATE TABLE IF NOT EXISTS kv ("
-        + " key BLOB NOT NULL PRIMARY KEY,"
+        + " id INTEGER PRIMARY KEY,"
+        + " key BLOB NOT NULL UNIQUE,"
         + " value BLOB NOT NULL,"
         + " create_rev INTEGER NOT NULL,"
         + " mod_rev INTEGER NOT NULL,"
-        + " version INTEGER NOT NULL) WITHOUT ROWID",
+        + " version INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS log ("
         + " rev INTEGER NOT NULL,"
         + " seq INTEGER NOT NULL,"
@@ -42,7 +43,7 @@ final class Db {
         + " prev_create_rev INTEGER,"
         + " prev_mod_rev INTEGER,"
         + " prev_version INTEGER,"
-        + " PRIMARY KEY (rev, seq)) WITHOUT ROWID",
+        + " PRIMARY KEY (rev, seq))",
     "CREATE TABLE IF NOT EXISTS meta ("
         + " name TEXT NOT NULL PRIMARY KEY,"
         + " value INTEGER NOT NULL) WITHOUT ROWID",
@@ -66,6 +67,11 @@ final class Db {
     // 64 MiB of page cache (the default is 2 MiB): keys are spread over the B-tree by UUID, so a
     // small cache turns every write into reads of pages the previous batch just evicted.
     config.setCacheSize(-65536);
+    if (Integer.getInteger("exp.page", 0) > 0) config.setPageSize(Integer.getInteger("exp.page"));
+    if (System.getProperty("exp.sync") != null)
+      config.setSynchronous(SQLiteConfig.SynchronousMode.valueOf(System.getProperty("exp.sync")));
+    if (Boolean.getBoolean("exp.nockpt"))
+      config.setPragma(SQLiteConfig.Pragma.WAL_AUTOCHECKPOINT, "0");
     return config.createConnection("jdbc:sqlite:" + file.toAbsolutePath());
   }
 

@@ -184,6 +184,11 @@ public final class SqliteConfigStore implements ConfigStore {
     }
   }
 
+  /** How the writer has grouped commits so far. */
+  GroupCommitter.Stats commitStats() {
+    return writer.stats();
+  }
+
   void removeWatch(SqliteWatch watch) {
     watches.remove(watch);
   }

@@ -80,7 +80,11 @@ final class TxnApplier {
                 ? new KeyValue(put.key(), put.value(), rev, rev, 1)
                 : new KeyValue(
                     put.key(), put.value(), prev.createRevision(), rev, prev.version() + 1);
-        upsert(kv);
+        if (prev == null) {
+          insert(kv);
+        } else {
+          update(kv);
+        }
         log(rev, seq++, kv, prev);
       } else if (op instanceof Operation.Delete) {
         KeyValue prev = get(op.key());
@@ -119,9 +123,18 @@ final class TxnApplier {
     return kvs;
   }
 
-  private void upsert(KeyValue kv) throws SQLException {
+  private void update(KeyValue kv) throws SQLException {
     PreparedStatement st =
-        prepare("INSERT OR REPLACE INTO kv (" + Db.KV_COLUMNS + ") VALUES (?, ?, ?, ?, ?)");
+        prepare("UPDATE kv SET value = ?, mod_rev = ?, version = ? WHERE key = ?");
+    st.setBytes(1, kv.value());
+    st.setLong(2, kv.modRevision());
+    st.setLong(3, kv.version());
+    st.setBytes(4, Db.encode(kv.key()));
+    st.executeUpdate();
+  }
+
+  private void insert(KeyValue kv) throws SQLException {
+    PreparedStatement st = prepare("INSERT INTO kv (" + Db.KV_COLUMNS + ") VALUES (?, ?, ?, ?, ?)");
     st.setBytes(1, Db.encode(kv.key()));
     st.setBytes(2, kv.value());
     st.setLong(3, kv.createRevision());
