@@ -92,12 +92,10 @@ public final class KubeManager implements AutoCloseable {
 
   /** Starts the informers, waits until they have synced, queues every key, starts the workers. */
   public void start() throws InterruptedException {
-    namespaces.start();
-    pods.start();
-    nodes.start();
-    waitSynced(namespaces, "namespaces");
-    waitSynced(pods, "pods");
-    waitSynced(nodes, "nodes");
+    // start() completes once the informer has listed and synced its cache.
+    waitSynced(namespaces.start(), "namespaces");
+    waitSynced(pods.start(), "pods");
+    waitSynced(nodes.start(), "nodes");
     queue.add(ClusterObjects.key());
     view.namespaces().forEach(ns -> queue.add(NamespaceObjects.key(ns.name())));
     view.pods().forEach(p -> queue.add(p.key()));
@@ -114,14 +112,19 @@ public final class KubeManager implements AutoCloseable {
         store.cache().ownerKeys().size());
   }
 
-  private static void waitSynced(SharedIndexInformer<?> informer, String what)
+  private static void waitSynced(java.util.concurrent.CompletionStage<Void> synced, String what)
       throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (!informer.hasSynced()) {
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("the " + what + " informer did not sync within 2 minutes");
-      }
-      Thread.sleep(20);
+    try {
+      synced.toCompletableFuture().get(2, TimeUnit.MINUTES);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("the " + what + " informer did not sync within 2 minutes", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(
+          "the "
+              + what
+              + " informer could not list from the Kubernetes API: "
+              + e.getCause().getMessage(),
+          e.getCause());
     }
   }
 
