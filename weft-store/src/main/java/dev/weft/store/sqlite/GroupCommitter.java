@@ -61,11 +61,7 @@ final class GroupCommitter {
   }
 
   /** Batches committed and the requests in them, for measuring how well commits group. */
-  record Stats(long batches, long requests) {
-    double averageBatch() {
-      return batches == 0 ? 0 : (double) requests / batches;
-    }
-  }
+  record Stats(long batches, long requests) {}
 
   Stats stats() {
     return new Stats(batches, requests);
@@ -147,33 +143,17 @@ final class GroupCommitter {
     }
   }
 
-  static final long[] PH = new long[6];
-
-  static {
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () ->
-                    System.err.printf(
-                        "begin %.0f ms, meta %.0f ms, apply %.0f ms, trim+meta %.0f ms, commit %.0f ms, batches %d%n",
-                        PH[0] / 1e6, PH[1] / 1e6, PH[2] / 1e6, PH[3] / 1e6, PH[4] / 1e6, PH[5])));
-  }
-
   private void commitTogether(List<Request> batch) throws SQLException {
     Object[] outcomes = new Object[batch.size()];
     long revision;
     try (Statement st = conn.createStatement()) {
       // IMMEDIATE takes the write lock up front, so writers in other processes queue on
       // busy_timeout instead of failing a read-to-write upgrade.
-      long t0 = System.nanoTime();
       st.execute("BEGIN IMMEDIATE");
-      long t1 = System.nanoTime();
-      PH[0] += t1 - t0;
       boolean committed = false;
       try {
+        applier.startTransaction();
         ReadConnection.Meta meta = applier.meta();
-        long t2 = System.nanoTime();
-        PH[1] += t2 - t1;
         revision = meta.revision();
         long compact = meta.compactRevision();
         for (int i = 0; i < batch.size(); i++) {
@@ -198,8 +178,6 @@ final class GroupCommitter {
             }
           }
         }
-        long t3 = System.nanoTime();
-        PH[2] += t3 - t2;
         long oldestKept = revision - keepRevisions + 1;
         if (oldestKept > compact) {
           applier.deleteLogBefore(oldestKept);
@@ -208,11 +186,7 @@ final class GroupCommitter {
         if (revision != meta.revision() || compact != meta.compactRevision()) {
           applier.writeMeta(revision, compact);
         }
-        long t4 = System.nanoTime();
-        PH[3] += t4 - t3;
         st.execute("COMMIT");
-        PH[4] += System.nanoTime() - t4;
-        PH[5]++;
         committed = true;
       } finally {
         if (!committed) {

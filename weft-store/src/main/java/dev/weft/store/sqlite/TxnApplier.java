@@ -19,11 +19,35 @@ import java.util.Map;
  * caller has begun; reads see the writes of the transactions applied before in the same batch.
  */
 final class TxnApplier {
+  // Every statement the writer runs per key or per batch is an index search (QueryPlanTest).
+  static final String GET_SQL = "SELECT " + Db.KV_COLUMNS + " FROM kv WHERE key = ?";
+  static final String INSERT_SQL = "INSERT INTO kv (" + Db.KV_COLUMNS + ") VALUES (?, ?, ?, ?, ?)";
+  static final String UPDATE_SQL =
+      "UPDATE kv SET value = ?, mod_rev = ?, version = ? WHERE key = ?";
+  static final String DELETE_SQL = "DELETE FROM kv WHERE key = ?";
+  static final String LOG_SQL =
+      "INSERT INTO log (rev, seq, key, type, value, create_rev, version, prev_value,"
+          + " prev_create_rev, prev_mod_rev, prev_version)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  static final String TRIM_LOG_SQL = "DELETE FROM log WHERE rev < ?";
+
   private final Connection conn;
   private final Map<String, PreparedStatement> statements = new HashMap<>();
+  // Keys read or written in the current SQLite transaction, with their state now (null: absent).
+  // The writer holds the write lock for the whole transaction, so nothing else changes them; a
+  // pod's txn compares each key it then puts, and this saves reading the key a second time.
+  private final Map<String, KeyValue> known = new HashMap<>();
 
   TxnApplier(Connection conn) {
     this.conn = conn;
+  }
+
+  /**
+   * Forgets what the previous SQLite transaction read; call after every BEGIN, since other
+   * processes may have written between transactions.
+   */
+  void startTransaction() {
+    known.clear();
   }
 
   /** Whether the compares held, and whether the chosen branch wrote anything. */
@@ -57,7 +81,7 @@ final class TxnApplier {
   }
 
   void deleteLogBefore(long revision) throws SQLException {
-    PreparedStatement st = prepare("DELETE FROM log WHERE rev < ?");
+    PreparedStatement st = prepare(TRIM_LOG_SQL);
     st.setLong(1, revision);
     st.executeUpdate();
   }
@@ -103,11 +127,17 @@ final class TxnApplier {
   }
 
   private KeyValue get(String key) throws SQLException {
-    PreparedStatement st = prepare("SELECT " + Db.KV_COLUMNS + " FROM kv WHERE key = ?");
-    st.setBytes(1, Db.encode(key));
-    try (ResultSet rs = st.executeQuery()) {
-      return rs.next() ? Db.kv(rs) : null;
+    if (known.containsKey(key)) {
+      return known.get(key);
     }
+    PreparedStatement st = prepare(GET_SQL);
+    st.setBytes(1, Db.encode(key));
+    KeyValue kv;
+    try (ResultSet rs = st.executeQuery()) {
+      kv = rs.next() ? Db.kv(rs) : null;
+    }
+    known.put(key, kv);
+    return kv;
   }
 
   private List<KeyValue> range(String prefix) throws SQLException {
@@ -124,38 +154,36 @@ final class TxnApplier {
   }
 
   private void update(KeyValue kv) throws SQLException {
-    PreparedStatement st =
-        prepare("UPDATE kv SET value = ?, mod_rev = ?, version = ? WHERE key = ?");
+    PreparedStatement st = prepare(UPDATE_SQL);
     st.setBytes(1, kv.value());
     st.setLong(2, kv.modRevision());
     st.setLong(3, kv.version());
     st.setBytes(4, Db.encode(kv.key()));
     st.executeUpdate();
+    known.put(kv.key(), kv);
   }
 
   private void insert(KeyValue kv) throws SQLException {
-    PreparedStatement st = prepare("INSERT INTO kv (" + Db.KV_COLUMNS + ") VALUES (?, ?, ?, ?, ?)");
+    PreparedStatement st = prepare(INSERT_SQL);
     st.setBytes(1, Db.encode(kv.key()));
     st.setBytes(2, kv.value());
     st.setLong(3, kv.createRevision());
     st.setLong(4, kv.modRevision());
     st.setLong(5, kv.version());
     st.executeUpdate();
+    known.put(kv.key(), kv);
   }
 
   private void delete(KeyValue kv) throws SQLException {
-    PreparedStatement st = prepare("DELETE FROM kv WHERE key = ?");
+    PreparedStatement st = prepare(DELETE_SQL);
     st.setBytes(1, Db.encode(kv.key()));
     st.executeUpdate();
+    known.put(kv.key(), null);
   }
 
   /** Logs a put of {@code kv}, or a delete when {@code kv} is null. */
   private void log(long rev, int seq, KeyValue kv, KeyValue prev) throws SQLException {
-    PreparedStatement st =
-        prepare(
-            "INSERT INTO log (rev, seq, key, type, value, create_rev, version, prev_value,"
-                + " prev_create_rev, prev_mod_rev, prev_version)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    PreparedStatement st = prepare(LOG_SQL);
     st.setLong(1, rev);
     st.setInt(2, seq);
     st.setBytes(3, Db.encode(kv != null ? kv.key() : prev.key()));

@@ -10,22 +10,42 @@ import java.sql.SQLException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Prefix reads must be index range scans, never a scan of every key or every log entry. */
+/**
+ * Prefix reads must be index range scans, and the writer's per-key and per-batch statements index
+ * searches, never a scan of every key or every log entry.
+ */
 class QueryPlanTest {
   @TempDir Path dir;
 
   @Test
-  void prefixRangeAndLogReadsUsePrimaryKeyRanges() throws SQLException {
+  void prefixRangeAndLogReadsUseIndexRanges() throws SQLException {
     Path file = dir.resolve("plan.db");
     SqliteConfigStore.open(file).close();
     try (Connection conn = Db.connect(file)) {
       KeyRange prefix = KeyRange.prefix("a/");
 
       assertThat(plan(conn, ReadConnection.rangeSql(prefix)))
-          .contains("USING PRIMARY KEY (key>? AND key<?)")
+          .contains("USING INDEX kv_key (key>? AND key<?)")
           .doesNotContain("SCAN");
       assertThat(plan(conn, ReadConnection.logSql(prefix)))
-          .contains("USING PRIMARY KEY (rev>? AND rev<?)")
+          .contains("USING INDEX log_rev (rev>? AND rev<?)")
+          .doesNotContain("SCAN");
+    }
+  }
+
+  @Test
+  void theWritersStatementsSearchIndexes() throws SQLException {
+    Path file = dir.resolve("writer-plan.db");
+    SqliteConfigStore.open(file).close();
+    try (Connection conn = Db.connect(file)) {
+      for (String sql :
+          new String[] {TxnApplier.GET_SQL, TxnApplier.UPDATE_SQL, TxnApplier.DELETE_SQL}) {
+        assertThat(plan(conn, sql)).as(sql).contains("USING INDEX kv_key (key=?)");
+        assertThat(plan(conn, sql)).as(sql).doesNotContain("SCAN");
+      }
+      // Automatic compaction runs this after every batch once the history is full.
+      assertThat(plan(conn, TxnApplier.TRIM_LOG_SQL))
+          .contains("USING INDEX log_rev (rev<?)")
           .doesNotContain("SCAN");
     }
   }

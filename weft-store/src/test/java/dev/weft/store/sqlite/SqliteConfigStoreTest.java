@@ -5,15 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.weft.store.ConfigStore;
 import dev.weft.store.ConfigStoreContract;
+import dev.weft.store.Ev;
 import dev.weft.store.EventCollector;
 import dev.weft.store.Kv;
 import dev.weft.store.StoreException;
+import dev.weft.store.WatchEvent;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -82,6 +88,85 @@ class SqliteConfigStoreTest extends ConfigStoreContract {
 
       eventually().until(() -> tooOld.compactedAt() == 21 && kept.size() == 10);
       assertThat(kept.revisions().get(0)).isEqualTo(21);
+    }
+  }
+
+  @Test
+  void aVersion1FileIsUpgradedWithItsDataAndHistory() throws Exception {
+    Path file = dir.resolve("v1.db");
+    writeVersion1File(file);
+
+    try (SqliteConfigStore store = SqliteConfigStore.open(file)) {
+      assertThat(store.revision()).isEqualTo(3);
+      assertThat(kvs(store.range("a/")))
+          .containsExactly(new Kv("a/1", "v2", 1, 3, 2), new Kv("a/2", "x", 2, 2, 1));
+      EventCollector replay = watch(store, "a/", 1);
+      eventually().until(() -> replay.size() == 3);
+      assertThat(replay.events())
+          .containsExactly(
+              new Ev(WatchEvent.Type.PUT, new Kv("a/1", "v1", 1, 1, 1), null),
+              new Ev(WatchEvent.Type.PUT, new Kv("a/2", "x", 2, 2, 1), null),
+              new Ev(
+                  WatchEvent.Type.PUT, new Kv("a/1", "v2", 1, 3, 2), new Kv("a/1", "v1", 1, 1, 1)));
+
+      assertThat(put(store, "a/1", "v3").revision()).isEqualTo(4);
+      assertThat(kv(store, "a/1")).isEqualTo(new Kv("a/1", "v3", 1, 4, 3));
+      eventually().until(() -> replay.size() == 4);
+    }
+    try (Connection conn = Db.connect(file);
+        Statement st = conn.createStatement();
+        ResultSet rs = st.executeQuery("SELECT value FROM meta WHERE name = 'schema_version'")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getLong(1)).isEqualTo(Db.SCHEMA_VERSION);
+    }
+  }
+
+  @Test
+  void aFileOfAnUnknownSchemaVersionIsRefused() throws Exception {
+    Path file = dir.resolve("future.db");
+    SqliteConfigStore.open(file).close();
+    try (Connection conn = Db.connect(file);
+        Statement st = conn.createStatement()) {
+      st.execute("UPDATE meta SET value = 99 WHERE name = 'schema_version'");
+    }
+
+    assertThatThrownBy(() -> SqliteConfigStore.open(file))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("expected weft store schema version 2")
+        .hasMessageContaining("found 99");
+  }
+
+  /** Writes what version 1 of the store left after put a/1, put a/2, put a/1 again. */
+  private static void writeVersion1File(Path file) throws SQLException {
+    try (Connection conn = Db.connect(file);
+        Statement st = conn.createStatement()) {
+      st.execute(
+          "CREATE TABLE kv (key BLOB NOT NULL PRIMARY KEY, value BLOB NOT NULL,"
+              + " create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL,"
+              + " version INTEGER NOT NULL) WITHOUT ROWID");
+      st.execute(
+          "CREATE TABLE log (rev INTEGER NOT NULL, seq INTEGER NOT NULL, key BLOB NOT NULL,"
+              + " type TEXT NOT NULL CHECK (type IN ('PUT', 'DELETE')), value BLOB,"
+              + " create_rev INTEGER NOT NULL, version INTEGER NOT NULL, prev_value BLOB,"
+              + " prev_create_rev INTEGER, prev_mod_rev INTEGER, prev_version INTEGER,"
+              + " PRIMARY KEY (rev, seq)) WITHOUT ROWID");
+      st.execute(
+          "CREATE TABLE meta (name TEXT NOT NULL PRIMARY KEY, value INTEGER NOT NULL)"
+              + " WITHOUT ROWID");
+      st.execute(
+          "INSERT INTO meta VALUES ('schema_version', 1), ('revision', 3),"
+              + " ('compact_revision', 0)");
+      st.execute(
+          "INSERT INTO kv VALUES (CAST('a/1' AS BLOB), CAST('v2' AS BLOB), 1, 3, 2),"
+              + " (CAST('a/2' AS BLOB), CAST('x' AS BLOB), 2, 2, 1)");
+      st.execute(
+          "INSERT INTO log VALUES"
+              + " (1, 0, CAST('a/1' AS BLOB), 'PUT', CAST('v1' AS BLOB), 1, 1,"
+              + " NULL, NULL, NULL, NULL),"
+              + " (2, 0, CAST('a/2' AS BLOB), 'PUT', CAST('x' AS BLOB), 2, 1,"
+              + " NULL, NULL, NULL, NULL),"
+              + " (3, 0, CAST('a/1' AS BLOB), 'PUT', CAST('v2' AS BLOB), 1, 2,"
+              + " CAST('v1' AS BLOB), 1, 1, 1)");
     }
   }
 
@@ -173,5 +258,17 @@ class SqliteConfigStoreTest extends ConfigStoreContract {
     // Printed, not asserted: timing depends on the machine.
     System.out.println(result);
     assertThat(result.finalRevision()).isEqualTo(20_000);
+  }
+
+  @Test
+  void objectTxnThroughput() throws Exception {
+    // A short run of the kube-manager's write shape; the full one is SqliteObjectTxnThroughput's
+    // main. Every txn creates seven new keys, so every one must succeed at its own revision.
+    SqliteObjectTxnThroughput.Result result =
+        SqliteObjectTxnThroughput.measure(dir.resolve("objects.db"), 2_000, 8, 1);
+
+    System.out.println(result);
+    assertThat(result.finalRevision()).isEqualTo(2_000);
+    assertThat(result.eventsSeen()).isEqualTo(2_000L * SqliteObjectTxnThroughput.PUTS_PER_TXN);
   }
 }
