@@ -45,7 +45,7 @@ final class NamespaceReconciler {
       desired = NamespaceObjects.desired(config, info);
     } catch (InputException e) {
       // Keep whatever the namespace had: changing networks on a typo would cut pods off.
-      problems.report(key, "Namespace", "", name, info.uid(), generation, e);
+      report(key, info, generation, e);
       return null;
     }
     NamespaceSettings settings = NamespaceSettings.of(info);
@@ -55,12 +55,9 @@ final class NamespaceReconciler {
       if (o instanceof dev.weft.model.VirtualNetwork vn) {
         for (var link : vn.networkIpamRefs()) {
           if (cache.get(ObjectType.NETWORK_IPAM, link.ipam().uuid()).isEmpty()) {
-            problems.report(
+            report(
                 key,
-                "Namespace",
-                "",
-                name,
-                info.uid(),
+                info,
                 generation,
                 new InputException(
                     "IpamNotReady",
@@ -75,12 +72,9 @@ final class NamespaceReconciler {
     Converger.Outcome outcome = converger.converge(key, desired, null);
     if (settings.network() != null
         && cache.get(ObjectType.VIRTUAL_NETWORK, settings.network()).isEmpty()) {
-      problems.report(
+      report(
           key,
-          "Namespace",
-          "",
-          name,
-          info.uid(),
+          info,
           generation,
           new InputException(
               "NetworkNotFound",
@@ -98,5 +92,9 @@ final class NamespaceReconciler {
       log.info("{}: waiting to delete {}", key, outcome.deferred());
     }
     return outcome;
+  }
+
+  private void report(String key, NamespaceInfo ns, long generation, InputException e) {
+    problems.report(key, "Namespace", "", ns.name(), ns.uid(), generation, e);
   }
 }
