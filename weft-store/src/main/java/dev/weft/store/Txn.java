@@ -8,10 +8,40 @@ import java.util.List;
  * be written at most once per branch.
  */
 public record Txn(List<Compare> compares, List<Operation> success, List<Operation> failure) {
+  /**
+   * @throws IllegalArgumentException for what etcd rejects: an empty key, or a key written twice
+   *     (put twice, or put and deleted) in one branch
+   */
   public Txn {
     compares = List.copyOf(compares);
     success = List.copyOf(success);
     failure = failure == null ? List.of() : List.copyOf(failure);
+    checkBranch(success, "success");
+    checkBranch(failure, "failure");
+  }
+
+  private static void checkBranch(List<Operation> ops, String branch) {
+    java.util.Set<String> written = new java.util.HashSet<>();
+    for (Operation op : ops) {
+      if (!(op instanceof Operation.DeletePrefix) && op.key().isEmpty()) {
+        throw new IllegalArgumentException(branch + " branch: " + op + ": key must not be empty");
+      }
+      if (op instanceof Operation.Put put && !written.add(put.key())) {
+        throw new IllegalArgumentException(
+            branch + " branch: key \"" + put.key() + "\" is written more than once");
+      }
+    }
+    for (Operation op : ops) {
+      for (String key : written) {
+        boolean overlaps =
+            (op instanceof Operation.Delete && op.key().equals(key))
+                || (op instanceof Operation.DeletePrefix && key.startsWith(op.key()));
+        if (overlaps) {
+          throw new IllegalArgumentException(
+              branch + " branch: key \"" + key + "\" is both put and deleted by " + op);
+        }
+      }
+    }
   }
 
   public static Txn of(List<Compare> compares, List<Operation> success) {

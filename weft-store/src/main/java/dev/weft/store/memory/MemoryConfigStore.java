@@ -109,7 +109,7 @@ public final class MemoryConfigStore implements ConfigStore {
 
   @Override
   public TxnResult txn(Txn txn) {
-    TxnChecks.check(txn);
+    java.util.Objects.requireNonNull(txn, "txn");
     lock.lock();
     try {
       ensureOpen();

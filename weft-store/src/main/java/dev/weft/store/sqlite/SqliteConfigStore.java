@@ -158,7 +158,7 @@ public final class SqliteConfigStore implements ConfigStore {
    */
   @Override
   public TxnResult txn(Txn txn) {
-    TxnChecks.check(txn);
+    java.util.Objects.requireNonNull(txn, "txn");
     CompletableFuture<TxnResult> result;
     synchronized (lifecycle) {
       ensureOpen();
