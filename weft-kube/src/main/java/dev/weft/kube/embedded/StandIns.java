@@ -2,6 +2,7 @@ package dev.weft.kube.embedded;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.weft.kube.k8s.KubeObjects;
 import dev.weft.kube.queue.Result;
 import dev.weft.kube.queue.WorkQueue;
 import dev.weft.kube.translate.KubeAnnotations;
@@ -210,7 +211,7 @@ public final class StandIns implements AutoCloseable {
             Map.of("type", "PodScheduled", "status", "True", "lastTransitionTime", now)));
     try {
       patch(
-          client.pods().inNamespace(namespace).resource(podRef(namespace, name)),
+          client.pods().inNamespace(namespace).resource(KubeObjects.podRef(namespace, name)),
           JSON.writeValueAsString(Map.of("status", st)));
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
@@ -270,18 +271,9 @@ public final class StandIns implements AutoCloseable {
         client
             .pods()
             .inNamespace(pod.getMetadata().getNamespace())
-            .resource(podRef(pod.getMetadata().getNamespace(), pod.getMetadata().getName())),
+            .resource(
+                KubeObjects.podRef(pod.getMetadata().getNamespace(), pod.getMetadata().getName())),
         "{\"spec\":{\"nodeName\":\"" + target + "\"}}");
-  }
-
-  /** A bare pod to patch through: fabric8 GETs the object first when patching by name alone. */
-  private static Pod podRef(String namespace, String name) {
-    return new io.fabric8.kubernetes.api.model.PodBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .withNamespace(namespace)
-        .endMetadata()
-        .build();
   }
 
   private static void patch(

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weft.kube.reconcile.KubeWriter;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -49,17 +48,10 @@ public final class ClientWriter implements KubeWriter, AutoCloseable {
     metadata.put("uid", uid);
     metadata.putObject("annotations").put(key, value);
     try {
-      // Patching through an item, not withName(): fabric8 would otherwise GET the pod first.
       client
           .pods()
           .inNamespace(namespace)
-          .resource(
-              new PodBuilder()
-                  .withNewMetadata()
-                  .withName(name)
-                  .withNamespace(namespace)
-                  .endMetadata()
-                  .build())
+          .resource(KubeObjects.podRef(namespace, name))
           .patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
     } catch (KubernetesClientException e) {
       if (e.getCode() == 404 || e.getCode() == 409) {

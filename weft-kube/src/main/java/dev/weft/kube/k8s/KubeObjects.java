@@ -30,6 +30,19 @@ public final class KubeObjects {
     return new NodeInfo(m.getName(), m.getUid(), ip);
   }
 
+  /**
+   * A pod reduced to its name, to patch through: patching by name alone makes fabric8 GET the whole
+   * pod first, one extra request per write.
+   */
+  public static Pod podRef(String namespace, String name) {
+    return new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(namespace)
+        .endMetadata()
+        .build();
+  }
+
   public static PodInfo pod(Pod pod) {
     var m = pod.getMetadata();
     var spec = pod.getSpec();

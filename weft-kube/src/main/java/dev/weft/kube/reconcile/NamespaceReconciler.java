@@ -51,23 +51,15 @@ final class NamespaceReconciler {
     NamespaceSettings settings = NamespaceSettings.of(info);
     // Isolated networks link to the cluster's IPAMs: wait for the cluster's own objects rather
     // than create networks with dangling references.
-    for (ConfigObject o : desired) {
-      if (o instanceof dev.weft.model.VirtualNetwork vn) {
-        for (var link : vn.networkIpamRefs()) {
-          if (cache.get(ObjectType.NETWORK_IPAM, link.ipam().uuid()).isEmpty()) {
-            report(
-                key,
-                info,
-                generation,
-                new InputException(
-                    "IpamNotReady",
-                    "IPAM " + link.ipam().to() + " does not exist yet",
-                    "object:" + link.ipam().to(),
-                    true));
-            return null;
-          }
+    try {
+      for (ConfigObject o : desired) {
+        if (o instanceof dev.weft.model.VirtualNetwork vn) {
+          IpamReadiness.require(vn, cache);
         }
       }
+    } catch (InputException e) {
+      report(key, info, generation, e);
+      return null;
     }
     Converger.Outcome outcome = converger.converge(key, desired, null);
     if (settings.network() != null

@@ -243,15 +243,7 @@ final class PodReconciler {
   }
 
   private AddressPool pool(VirtualNetwork network) {
-    for (var link : network.networkIpamRefs()) {
-      if (cache.get(ObjectType.NETWORK_IPAM, link.ipam().uuid()).isEmpty()) {
-        throw new InputException(
-            "IpamNotReady",
-            "network " + network.fqName() + ": IPAM " + link.ipam().to() + " does not exist yet",
-            "object:" + link.ipam().to(),
-            true);
-      }
-    }
+    IpamReadiness.require(network, cache);
     return AddressPool.of(network, cache)
         .orElseThrow(
             () ->
