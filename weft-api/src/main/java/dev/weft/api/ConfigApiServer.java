@@ -1,5 +1,6 @@
 package dev.weft.api;
 
+import dev.weft.api.reach.Reachability;
 import dev.weft.store.ipam.Ipam;
 import dev.weft.store.objects.ObjectStore;
 import io.vertx.core.Vertx;
@@ -38,6 +39,7 @@ public final class ConfigApiServer implements AutoCloseable {
   private final KubernetesGateway gateway;
   private final Ipam sharedIpam;
   private Ipam ownIpam;
+  private Reachability reachability;
   private Vertx vertx;
   private HttpServer server;
   private String host;
@@ -65,6 +67,15 @@ public final class ConfigApiServer implements AutoCloseable {
     this.store = Objects.requireNonNull(store, "store");
     this.gateway = gateway;
     this.sharedIpam = ipam;
+  }
+
+  /**
+   * Serves {@code /probe} and {@code /trace} with {@code reachability} (without it they answer
+   * 503). Call before {@link #start}.
+   */
+  public ConfigApiServer withReachability(Reachability reachability) {
+    this.reachability = reachability;
+    return this;
   }
 
   /**
@@ -150,6 +161,8 @@ public final class ConfigApiServer implements AutoCloseable {
     new ObjectEndpoints(store, ipam, this::authority).register(router);
     new ApplyEndpoints(store).register(router);
     new KubernetesEndpoints(gateway).register(router);
+    new ReachabilityEndpoints(reachability).register(router);
+    new ForwardingEndpoints(reachability == null ? null : reachability.compiler()).register(router);
     router.route().failureHandler(ConfigApiServer::failed);
     router.errorHandler(
         404,

@@ -188,7 +188,8 @@ final class ApiHarness implements AutoCloseable {
                 UUID.randomUUID(),
                 FqName.of(CLUSTER + "__" + namespace + "__" + pod),
                 null,
-                owner.annotations()));
+                owner.annotations(),
+                null));
     String mac =
         String.format(
             "02:00:00:%02x:%02x:%02x",

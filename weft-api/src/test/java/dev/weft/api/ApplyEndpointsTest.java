@@ -182,15 +182,16 @@ class ApplyEndpointsTest {
   }
 
   @Test
-  void deletingAPolicyANetworkAttachesIsAConflict() {
+  void deletingAPolicyDocumentDetachesItFromTheNetworksThatAttachIt() {
     api.post("/apply", np("np-1", "{'rules': []}"));
-    api.post("/apply", vn("vn-1", "{'networkPolicies': ['np-1']}"));
+    UUID network = uuidOf(api.post("/apply", vn("vn-1", "{'networkPolicies': ['np-1']}")));
 
     Response r = api.post("/delete", np("np-1", "{}"));
 
-    assertThat(r.status()).isEqualTo(409);
-    assertThat(r.error())
-        .contains("is in use by 1 virtual network: default-domain:k8s-default:vn-1");
+    assertThat(r.status()).as(r.body().toString()).isEqualTo(200);
+    assertThat(r.body().get("result").asText()).isEqualTo("deleted");
+    VirtualNetwork vn = api.stored(ObjectType.VIRTUAL_NETWORK, network);
+    assertThat(vn.networkPolicyRefs()).isEmpty();
   }
 
   @Test

@@ -46,22 +46,50 @@ final class ApplyCommand implements Callable<Integer> {
     return 5;
   }
 
-  /** Applies every document; prints one line each; returns the number that failed. */
+  /**
+   * Applies every document; prints one line each; returns the number that failed. A Weft object
+   * that names another one not there yet (404: a policy attached to a network created later in the
+   * same folder, a network attaching a policy that comes later) is tried again after the others, as
+   * long as a round makes progress; only then is its error reported.
+   */
   static int applyAll(ServerClient client, Path path, PrintStream out, PrintStream err)
       throws java.io.IOException {
     List<Manifests.Document> docs = new ArrayList<>(Manifests.read(path));
     docs.sort(Comparator.comparingInt(ApplyCommand::rank));
     int failed = 0;
-    for (Manifests.Document d : docs) {
-      String label = d.kind().toLowerCase(Locale.ROOT) + "/" + d.name();
-      try {
-        JsonNode r = client.post(d.isWeft() ? "/apply" : "/k8s/apply", d.body());
-        out.println(label + " " + r.path("result").asText("applied"));
-      } catch (ServerClient.ApiError e) {
-        failed++;
-        err.println("error: " + d.source() + ": " + label + ": " + e.getMessage());
+    while (!docs.isEmpty()) {
+      List<Manifests.Document> deferred = new ArrayList<>();
+      java.util.Map<Manifests.Document, ServerClient.ApiError> missing =
+          new java.util.IdentityHashMap<>();
+      for (Manifests.Document d : docs) {
+        String label = label(d);
+        try {
+          JsonNode r = client.post(d.isWeft() ? "/apply" : "/k8s/apply", d.body());
+          out.println(label + " " + r.path("result").asText("applied"));
+        } catch (ServerClient.ApiError e) {
+          if (d.isWeft() && e.status == 404) {
+            deferred.add(d);
+            missing.put(d, e);
+          } else {
+            failed++;
+            err.println("error: " + d.source() + ": " + label + ": " + e.getMessage());
+          }
+        }
       }
+      if (deferred.size() == docs.size()) { // no progress: what is missing is not in this batch
+        for (Manifests.Document d : deferred) {
+          failed++;
+          err.println(
+              "error: " + d.source() + ": " + label(d) + ": " + missing.get(d).getMessage());
+        }
+        break;
+      }
+      docs = deferred;
     }
     return failed;
+  }
+
+  private static String label(Manifests.Document d) {
+    return d.kind().toLowerCase(Locale.ROOT) + "/" + d.name();
   }
 }

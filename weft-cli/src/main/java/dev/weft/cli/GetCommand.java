@@ -21,7 +21,8 @@ import picocli.CommandLine.Parameters;
     name = "get",
     description =
         "List Kubernetes objects (pods, namespaces, nodes, services, ...) or Weft objects"
-            + " (virtual-networks, virtual-machines, instance-ips, floating-ips, loadbalancers, ...).")
+            + " (virtual-networks, virtual-machines, instance-ips, floating-ips, loadbalancers, ...),"
+            + " or the compiled routing-instances (VRFs: routes, leaked networks, policies).")
 final class GetCommand implements Callable<Integer> {
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -72,6 +73,9 @@ final class GetCommand implements Callable<Integer> {
       throw new IllegalArgumentException("-o " + output + ": expected table or json");
     }
     ServerClient client = server.client();
+    if (ROUTING_INSTANCES.contains(kind)) {
+      return routingInstances(client, System.out);
+    }
     Optional<KubeKinds.KubeKind> kube = KubeKinds.byName(kind);
     if (kube.isPresent()) {
       return kubernetes(client, kube.get(), System.out);
@@ -93,6 +97,43 @@ final class GetCommand implements Callable<Integer> {
                                     .map(ObjectType::plural)
                                     .toList())));
     return weft(client, type, System.out);
+  }
+
+  private static final java.util.Set<String> ROUTING_INSTANCES =
+      java.util.Set.of("routing-instances", "routing-instance", "vrfs", "vrf");
+
+  /** The compiled VRFs: one per network, with its routes, leaked networks and policies. */
+  private int routingInstances(ServerClient client, PrintStream out) throws Exception {
+    JsonNode list = client.get("/routing-instances");
+    if (output.equals("json")) {
+      out.println(JSON.writeValueAsString(list));
+      return 0;
+    }
+    Table table = new Table(List.of("NETWORK", "ROUTES", "LEAKED-FROM", "POLICIES"));
+    for (JsonNode vrf : list.path("routing-instances")) {
+      String network = vrf.path("network").asText();
+      int own = 0;
+      int leaked = 0;
+      for (JsonNode r : vrf.path("routes")) {
+        if (r.path("origin").asText().equals(network)) {
+          own++;
+        } else {
+          leaked++;
+        }
+      }
+      List<String> imports = new ArrayList<>();
+      vrf.path("imports").forEach(i -> imports.add(i.path("network").asText()));
+      List<String> policies = new ArrayList<>();
+      vrf.path("acl").path("policies").forEach(p -> policies.add(p.asText()));
+      table.row(
+          List.of(
+              network,
+              own + (leaked > 0 ? " (+" + leaked + " leaked)" : ""),
+              imports.isEmpty() ? "-" : String.join(",", imports),
+              policies.isEmpty() ? "-" : String.join(",", policies)));
+    }
+    table.print(out);
+    return 0;
   }
 
   private int kubernetes(ServerClient client, KubeKinds.KubeKind k, PrintStream out)

@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
       ApplyCommand.class,
       DeleteCommand.class,
       GetCommand.class,
+      ProbeCommand.class,
+      TraceCommand.class,
       ScaleCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -1,8 +1,12 @@
 package dev.weft.cli;
 
 import dev.weft.api.ConfigApiServer;
+import dev.weft.api.reach.Convergence;
+import dev.weft.api.reach.Reachability;
+import dev.weft.control.Compiler;
 import dev.weft.kube.ClusterConfig;
 import dev.weft.kube.KubeManager;
+import dev.weft.kube.Processed;
 import dev.weft.kube.embedded.EmbeddedKubernetes;
 import dev.weft.kube.embedded.StandIns;
 import dev.weft.store.ConfigStore;
@@ -46,6 +50,7 @@ public final class WeftServer implements AutoCloseable {
   private final Options options;
   private ObjectStore objects;
   private KubeManager manager;
+  private Compiler compiler;
   private ConfigApiServer api;
   private EmbeddedKubernetes embedded;
   private StandIns standIns;
@@ -97,7 +102,12 @@ public final class WeftServer implements AutoCloseable {
             client, objects, ipam, options.cluster(), options.workers(), registry, clock);
     resources.push(manager);
     manager.start();
-    api = new ConfigApiServer(objects, new FabricGateway(client), ipam);
+    compiler = Compiler.follow(objects.cache());
+    resources.push(compiler);
+    FabricGateway gateway = new FabricGateway(client);
+    api =
+        new ConfigApiServer(objects, gateway, ipam)
+            .withReachability(new Reachability(compiler, gateway, this::converge));
     resources.push(api);
     api.start(options.host(), options.port());
   }
@@ -140,6 +150,17 @@ public final class WeftServer implements AutoCloseable {
       }
     }
     return false;
+  }
+
+  /** The probe barrier: every Kubernetes change made before the call is in the store. */
+  private Convergence.Result converge(Duration timeout) throws InterruptedException {
+    Processed p = manager.awaitProcessed(timeout);
+    return new Convergence.Result(p.reached(), p.storeRevision(), p.reached() ? "" : p.describe());
+  }
+
+  /** The compiled forwarding state. */
+  public Compiler compiler() {
+    return compiler;
   }
 
   public int apiPort() {

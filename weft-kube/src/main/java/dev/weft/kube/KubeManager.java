@@ -1,8 +1,10 @@
 package dev.weft.kube;
 
 import dev.weft.kube.k8s.ClientWriter;
+import dev.weft.kube.k8s.InformerBarrier;
 import dev.weft.kube.k8s.InformerView;
 import dev.weft.kube.k8s.KubeObjects;
+import dev.weft.kube.queue.AwaitResult;
 import dev.weft.kube.queue.Result;
 import dev.weft.kube.queue.WorkQueue;
 import dev.weft.kube.reconcile.PodStatusReconciler;
@@ -26,7 +28,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +57,13 @@ public final class KubeManager implements AutoCloseable {
   private final SharedIndexInformer<Pod> pods;
   private final SharedIndexInformer<Node> nodes;
   private final InformerView view;
+  private final InformerBarrier informers = new InformerBarrier();
+
+  /** Adds the reconcilers made themselves (wake-ups, deferred deletions), for awaitProcessed. */
+  private final AtomicLong followUps = new AtomicLong();
+
+  /** Set before the queues close: a closed queue drops adds, which no barrier can wait for. */
+  private volatile boolean stopped;
 
   public KubeManager(
       KubernetesClient client,
@@ -67,17 +79,21 @@ public final class KubeManager implements AutoCloseable {
     this.writer = new ClientWriter(client, clock);
     this.queue = WorkQueue.create("kube-manager", workers, this::reconcile, registry);
     this.statusQueue = WorkQueue.create("pod-status", workers, this::writeStatus, registry);
-    // Informers are built now and started in start(); their handlers only enqueue keys.
-    this.namespaces = client.namespaces().runnableInformer(0);
-    this.pods = client.pods().inAnyNamespace().runnableInformer(0);
-    this.nodes = client.nodes().runnableInformer(0);
+    // Informers are built now and started in start(); their handlers only enqueue keys. Each is
+    // registered with the barrier of awaitProcessed, which a new informer joins the same way.
+    this.nodes = informers.register("Node", client.nodes(), nodeHandler());
+    this.namespaces = informers.register("Namespace", client.namespaces(), namespaceHandler());
+    this.pods = informers.register("Pod", client.pods().inAnyNamespace(), podHandler());
     this.view = new InformerView(namespaces, pods, nodes);
-    nodes.addEventHandler(nodeHandler());
-    namespaces.addEventHandler(namespaceHandler());
-    pods.addEventHandler(podHandler());
     this.status = new PodStatusReconciler(view, writer, store.cache());
     this.reconcilers =
-        new Reconcilers(config, store, ipam, view, writer, queue::add, statusQueue::add);
+        new Reconcilers(config, store, ipam, view, writer, this::followUp, statusQueue::add);
+  }
+
+  private void followUp(String key) {
+    queue.add(key);
+    // Counted after the add: once the count moves, the add is in the queue for the next mark.
+    followUps.incrementAndGet();
   }
 
   private Result reconcile(String key) {
@@ -185,9 +201,10 @@ public final class KubeManager implements AutoCloseable {
   }
 
   /**
-   * Pod events. An update that changes nothing the pod reconciler reads (the scheduler binding it,
-   * the kubelet reporting status, our own network-status annotation) only re-checks the annotation:
-   * at scale these are most pod events, and none of them can move a pod.
+   * Pod events. An update that changes nothing the pod reconciler reads (the kubelet reporting
+   * status, our own network-status annotation) only re-checks the annotation: at scale these are
+   * most pod events, and none of them can move a pod. The scheduler binding a pod does: its virtual
+   * machine then names the node's vRouter.
    */
   private ResourceEventHandler<Pod> podHandler() {
     return new ResourceEventHandler<>() {
@@ -218,7 +235,8 @@ public final class KubeManager implements AutoCloseable {
   private static List<Object> placementInputs(PodInfo p) {
     Map<String, String> annotations = new java.util.HashMap<>(p.annotations());
     annotations.remove(KubeAnnotations.NETWORK_STATUS);
-    return List.of(p.uid(), annotations, p.hostNetwork(), p.terminated());
+    // The node: the pod's virtual machine names its node's vRouter, the next hop of its addresses.
+    return List.of(p.uid(), annotations, p.hostNetwork(), p.terminated(), p.nodeName());
   }
 
   /**
@@ -238,8 +256,120 @@ public final class KubeManager implements AutoCloseable {
     return true;
   }
 
+  /**
+   * A barrier for readers of the store: waits until every change made in Kubernetes before this
+   * call has been processed, and says at which store revision. For {@code weft probe}, which then
+   * evaluates reachability on a view of the store at that revision or later. It never sleeps; it
+   * gives up at {@code timeout} (one deadline for all the steps) and says what held it.
+   *
+   * <ol>
+   *   <li>Every informer's event handler catches up with the API as it is now (see {@link
+   *       InformerBarrier}): from then on, every change made before the call is a key in the work
+   *       queue. (Handlers queue keys after fabric8 updated the informer's store, so it is the
+   *       handlers that are waited for, not the store.)
+   *   <li>Every key queued so far is processed ({@link
+   *       dev.weft.kube.queue.WorkQueue#awaitProcessed}), repeatedly while that work makes the
+   *       reconcilers queue more (a pod waiting for its namespace's network is woken when the
+   *       network is committed; a network whose deletion waited for its last interface is queued
+   *       again). A key that fails, or whose input is bad (no address left, an address outside the
+   *       network), counts as processed: it is reported in {@link Processed#failingKeys()}, and its
+   *       retries are not waited for.
+   *   <li>Reconcilers return only once the object cache shows their own commits ({@link
+   *       dev.weft.store.objects.ObjectStore#commit}), so the cache's revision then includes the
+   *       effect of all of it: that is {@link Processed#storeRevision()}.
+   * </ol>
+   *
+   * <p>Step 2 relies on the object cache telling its listeners of a commit before {@code commit}
+   * returns (they queue the wake-ups): a wake-up queued after the reconcile that caused it has
+   * finished could be missed by the last round.
+   *
+   * <p>The pod-status queue (the {@code network-status} annotation and pod IPs written back to
+   * Kubernetes) is not waited for: it changes nothing in the store, so nothing reachability depends
+   * on. Changes made during the call may or may not be included. Under a steady stream of changes
+   * that keep waking reconcilers, step 2 may not settle before the timeout.
+   *
+   * <p>Not reached, at once, when the workers are stopped ({@link #stopWorkers()}, {@link
+   * #close()}) or the informers cannot list from the API; before {@link #start()}, not reached at
+   * the timeout. Thread-safe; calls may overlap.
+   */
+  public Processed awaitProcessed(Duration timeout) throws InterruptedException {
+    Objects.requireNonNull(timeout, "timeout");
+    long deadline = System.nanoTime() + nanos(timeout);
+    if (stopped) {
+      return gaveUp(WORKERS_STOPPED, Map.of(), Set.of(), queue.failingKeys());
+    }
+    Map<String, String> behind = informers.awaitCaughtUp(remaining(deadline));
+    if (!behind.isEmpty()) {
+      return gaveUp(
+          "the informers had not caught up with the Kubernetes API within " + timeout,
+          behind,
+          Set.of(),
+          queue.failingKeys());
+    }
+    AwaitResult drained;
+    while (true) {
+      long before = followUps.get();
+      drained = queue.awaitProcessed(queue.mark(), remaining(deadline));
+      if (!drained.reached() || followUps.get() == before) {
+        break;
+      }
+      if (deadline - System.nanoTime() <= 0) {
+        return gaveUp(
+            "reconciles kept queueing follow-up work for " + timeout,
+            Map.of(),
+            Set.of(),
+            drained.failing());
+      }
+    }
+    // After the informers caught up: a change the handlers passed to a closed queue was dropped,
+    // and the marks above cover no such add, so the queue alone would look done.
+    if (stopped) {
+      return gaveUp(WORKERS_STOPPED, Map.of(), drained.pending(), drained.failing());
+    }
+    if (!drained.reached()) {
+      return gaveUp(
+          "the work queue had not processed every change within " + timeout,
+          Map.of(),
+          drained.pending(),
+          drained.failing());
+    }
+    return new Processed(
+        true, store.cache().revision(), "", Map.of(), Set.of(), failing(drained.failing()));
+  }
+
+  private static final String WORKERS_STOPPED =
+      "the kube-manager's workers are stopped; changes are no longer processed";
+
+  private Processed gaveUp(
+      String reason,
+      Map<String, String> behind,
+      Set<String> pending,
+      Map<String, String> queueFailing) {
+    return new Processed(
+        false, store.cache().revision(), reason, behind, pending, failing(queueFailing));
+  }
+
+  /** Bad input the reconcilers reported, and reconciles that threw (the more recent word). */
+  private Map<String, String> failing(Map<String, String> queueFailing) {
+    Map<String, String> out = new TreeMap<>(reconcilers.problems().snapshot());
+    out.putAll(queueFailing);
+    return out;
+  }
+
   private static Duration remaining(long deadline) {
     return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+  }
+
+  private static long nanos(Duration duration) {
+    if (duration.isNegative()) {
+      return 0;
+    }
+    try {
+      return duration.toNanos();
+    } catch (ArithmeticException e) {
+      // Far enough to mean "never" without overflowing a deadline computed from System.nanoTime.
+      return Long.MAX_VALUE / 2;
+    }
   }
 
   /** Keys whose input is bad, with the reason, for status pages. */
@@ -257,12 +387,14 @@ public final class KubeManager implements AutoCloseable {
    * while it has events queued for it; {@link #close()} still releases everything.
    */
   public void stopWorkers() {
+    stopped = true;
     queue.close();
     statusQueue.close();
   }
 
   @Override
   public void close() {
+    stopped = true;
     queue.close();
     statusQueue.close();
     namespaces.close();

@@ -181,7 +181,9 @@ class KubeManagerTest {
         .contains(
             "default-domain:k8s-ns-isolated:k8s-ns-isolated-pod-network",
             "default-domain:k8s-ns-isolated:k8s-ns-isolated-service-network");
-    // Isolated pod networks share the flat pod subnet.
+    // Isolated pod networks share the flat pod subnet. (The kubelet stand-in writes the pod IP
+    // after Weft's annotation: wait for it.)
+    await().until(() -> podIp("ns-isolated", "a") != null);
     assertThat(IpPrefix.parse("10.32.0.0/12").contains(podIp("ns-isolated", "a"))).isTrue();
 
     namespace("ns-isolated", Map.of());

@@ -31,14 +31,21 @@ public record Txn(List<Compare> compares, List<Operation> success, List<Operatio
             branch + " branch: key \"" + put.key() + "\" is written more than once");
       }
     }
+    // Linear in the operations: a delete looks its key up, a delete-prefix the first put after it.
+    java.util.TreeSet<String> sorted = null;
     for (Operation op : ops) {
-      for (String key : written) {
-        boolean overlaps =
-            (op instanceof Operation.Delete && op.key().equals(key))
-                || (op instanceof Operation.DeletePrefix && key.startsWith(op.key()));
-        if (overlaps) {
+      if (op instanceof Operation.Delete && written.contains(op.key())) {
+        throw new IllegalArgumentException(
+            branch + " branch: key \"" + op.key() + "\" is both put and deleted by " + op);
+      }
+      if (op instanceof Operation.DeletePrefix) {
+        if (sorted == null) {
+          sorted = new java.util.TreeSet<>(written);
+        }
+        String first = sorted.ceiling(op.key());
+        if (first != null && first.startsWith(op.key())) {
           throw new IllegalArgumentException(
-              branch + " branch: key \"" + key + "\" is both put and deleted by " + op);
+              branch + " branch: key \"" + first + "\" is both put and deleted by " + op);
         }
       }
     }

@@ -5,6 +5,7 @@ import dev.weft.api.apply.ApplyResult.Outcome;
 import dev.weft.api.config.ApiException;
 import dev.weft.api.config.Nouns;
 import dev.weft.api.config.ObjectWrites;
+import dev.weft.api.config.PolicyLinks;
 import dev.weft.model.ConfigObject;
 import dev.weft.model.FloatingIpPool;
 import dev.weft.model.FqName;
@@ -26,11 +27,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * Create-or-replace (and delete) of weft/v1 documents by FQ name: an existing object keeps its UUID
  * and is replaced whole, so fields and annotations missing from the document are removed. Applying
  * the same document twice gives {@link Outcome#UNCHANGED} and writes nothing.
+ *
+ * <p>A NetworkPolicy document with {@code spec.networks} also sets which networks link the policy
+ * (networks Weft derives from Kubernetes included), and deleting a NetworkPolicy document unlinks
+ * it from every network first; either way the policy and the networks change in one transaction.
  *
  * <p>Thread-safe. A write that loses a race with another writer is re-read and retried a few times,
  * which is safe because applying is level-based.
@@ -47,11 +53,13 @@ public final class Applier {
   private final ObjectStore store;
   private final ObjectCache cache;
   private final ObjectWrites writes;
+  private final PolicyLinks links;
 
   public Applier(ObjectStore store) {
     this.store = store;
     this.cache = store.cache();
     this.writes = new ObjectWrites(store, null); // documents never write floating IPs
+    this.links = new PolicyLinks(cache);
   }
 
   /** Creates or replaces the object {@code document} describes. */
@@ -92,12 +100,11 @@ public final class Applier {
     existing.ifPresent(s -> ObjectWrites.requireWritable(s.object()));
     UUID uuid = existing.map(s -> s.object().uuid()).orElseGet(UUID::randomUUID);
     List<ConfigObject> pending = new ArrayList<>();
+    List<PolicyLinks.Change> relinks = new ArrayList<>();
     ConfigObject desired =
         switch (doc.kind()) {
           case VIRTUAL_NETWORK -> network(doc, uuid, project, pending);
-          case NETWORK_POLICY ->
-              new NetworkPolicy(
-                  uuid, fqName, Ref.to(project), doc.metadata().annotations(), Specs.policy(doc));
+          case NETWORK_POLICY -> policy(doc, uuid, project, relinks);
           case FLOATING_IP_POOL ->
               new FloatingIpPool(
                   uuid,
@@ -107,16 +114,25 @@ public final class Applier {
                   Specs.pool(doc));
         };
     ConfigObject previous = existing.map(Stored::object).orElse(null);
-    if (desired.equals(previous)) {
+    if (desired.equals(previous) && relinks.isEmpty()) {
       return new ApplyResult(Outcome.UNCHANGED, type, fqName, uuid);
     }
     writes.rules().validate(desired, previous, pending);
     ObjectTxn txn = store.begin();
     pending.forEach(txn::create);
-    if (existing.isPresent()) {
-      txn.update(existing.get(), desired);
-    } else {
+    if (existing.isEmpty()) {
       txn.create(desired);
+    } else if (!desired.equals(previous)) {
+      txn.update(existing.get(), desired);
+    }
+    // Each network is guarded by the revision it was read at, so a concurrent change to one
+    // (the kube-manager converging a derived network) makes the whole apply retry.
+    relinks.forEach(c -> txn.update(c.before(), c.after()));
+    if (desired instanceof VirtualNetwork vn) {
+      links.guardPolicies(txn, vn.networkPolicyRefs());
+    } else if (desired.equals(previous)) {
+      // Only links change: the policy must still be there when they are written.
+      links.guardPolicy(txn, desired.uuid());
     }
     store.commit(txn);
     return new ApplyResult(
@@ -132,9 +148,49 @@ public final class Applier {
     }
     ConfigObject object = existing.get().object();
     ObjectWrites.requireWritable(object);
-    writes.requireUnused(object);
-    store.commit(store.begin().delete(existing.get()));
+    // Deleting a policy document unlinks it from every network (derived ones included), as
+    // Contrail's UI does for a policy's associated networks; other objects still block deletion.
+    List<PolicyLinks.Change> unlinks =
+        object instanceof NetworkPolicy ? links.detachAll(object.uuid()) : List.of();
+    writes.requireUnused(
+        object, unlinks.stream().map(c -> c.after().uuid()).collect(Collectors.toSet()));
+    ObjectTxn txn = store.begin();
+    unlinks.forEach(c -> txn.update(c.before(), c.after()));
+    store.commit(txn.delete(existing.get()));
     return new ApplyResult(Outcome.DELETED, type, fqName, object.uuid());
+  }
+
+  /**
+   * The policy a NetworkPolicy document describes; with {@code spec.networks}, adds to {@code
+   * relinks} the network updates that make exactly those networks link it.
+   */
+  private NetworkPolicy policy(
+      WeftDocument doc, UUID uuid, Project project, List<PolicyLinks.Change> relinks) {
+    Specs.PolicySpec spec = Specs.policy(doc);
+    NetworkPolicy policy =
+        new NetworkPolicy(
+            uuid, doc.fqName(), Ref.to(project), doc.metadata().annotations(), spec.rules());
+    if (spec.networks() != null) {
+      List<Stored<VirtualNetwork>> networks = new ArrayList<>();
+      for (int i = 0; i < spec.networks().size(); i++) {
+        FqName name = spec.networks().get(i);
+        String where = "spec.networks[" + i + "]";
+        networks.add(
+            cache
+                .<VirtualNetwork>get(ObjectType.VIRTUAL_NETWORK, name)
+                .orElseThrow(
+                    () ->
+                        ApiException.notFound(
+                            "virtual network "
+                                + name
+                                + " ("
+                                + where
+                                + ") does not exist; apply it before the policies that attach"
+                                + " to it, or remove it from spec.networks")));
+      }
+      relinks.addAll(links.attach(policy, networks, spec.sequence()));
+    }
+    return policy;
   }
 
   private Project requireProject(WeftDocument doc) {

@@ -18,8 +18,31 @@ import java.util.List;
 final class Specs {
   private Specs() {}
 
-  /** A VirtualNetwork's spec. */
+  /**
+   * A VirtualNetwork's spec.
+   *
+   * @param policies {@code spec.networkPolicies}: the complete list of policies the network links,
+   *     in order (link {@code i} gets sequence {@code i}). Applying the document replaces every
+   *     link of the network, including links a NetworkPolicy document's {@code spec.networks} made;
+   *     absent means none. Manage one link from one side.
+   */
   record NetworkSpec(List<Subnet> subnets, List<String> routeTargets, List<FqName> policies) {}
+
+  /**
+   * A NetworkPolicy's spec.
+   *
+   * @param networks {@code spec.networks}: when given, the complete set of networks linking this
+   *     policy, networks Weft derives from Kubernetes included. Applying the document links it to
+   *     each of them and unlinks it from every other network (links made by a VirtualNetwork
+   *     document's {@code spec.networkPolicies} too); the other links of those networks are left
+   *     alone. Null when absent: the policy's links are left as they are, so re-applying a policy
+   *     attached from the networks' side keeps its attachments. {@code []} unlinks it everywhere.
+   * @param sequence {@code spec.sequence}, the sequence of every link {@code networks} makes (a
+   *     network applies the policies it links in ascending sequence, as in Contrail); 0 when
+   *     absent, like the first policy of a VirtualNetwork document. Only allowed with {@code
+   *     networks}; a re-apply changes the sequence of existing links to this policy too
+   */
+  record PolicySpec(List<PolicyRule> rules, List<FqName> networks, int sequence) {}
 
   static NetworkSpec network(WeftDocument doc) {
     Fields spec = spec(doc).allow("subnets", "routeTargets", "networkPolicies");
@@ -33,15 +56,61 @@ final class Specs {
     return new NetworkSpec(subnets, routeTargets, policies);
   }
 
-  static List<PolicyRule> policy(WeftDocument doc) {
-    Fields spec = spec(doc).allow("rules");
+  static PolicySpec policy(WeftDocument doc) {
+    Fields spec = spec(doc).allow("rules", "networks", "sequence");
     FqName project = doc.metadata().projectFqName();
     List<JsonNode> raw = spec.list("rules");
     List<PolicyRule> rules = new java.util.ArrayList<>();
     for (int i = 0; i < raw.size(); i++) {
       rules.add(rule(Fields.of(raw.get(i), "spec.rules[" + i + "]"), project));
     }
-    return rules;
+    List<FqName> networks = null;
+    if (spec.get("networks") != null) {
+      networks =
+          spec.list("networks", (w, n) -> relative(project, scalar(n, "a virtual network name")));
+      requireDistinct(spec.path("networks"), networks);
+    }
+    int sequence = 0;
+    JsonNode rawSequence = spec.get("sequence");
+    if (rawSequence != null) {
+      if (!rawSequence.isIntegralNumber()
+          || !rawSequence.canConvertToInt()
+          || rawSequence.asInt() < 0) {
+        throw ApiException.badRequest(
+            spec.path("sequence")
+                + " must be a whole number from 0 to "
+                + Integer.MAX_VALUE
+                + ", found "
+                + Fields.describe(rawSequence));
+      }
+      if (networks == null) {
+        throw ApiException.badRequest(
+            spec.path("sequence")
+                + " is the sequence of the links spec.networks makes; add spec.networks (the"
+                + " networks this policy is attached to) or remove spec.sequence");
+      }
+      sequence = rawSequence.asInt();
+    }
+    return new PolicySpec(rules, networks, sequence);
+  }
+
+  private static void requireDistinct(String where, List<FqName> names) {
+    for (int i = 0; i < names.size(); i++) {
+      int first = names.indexOf(names.get(i));
+      if (first != i) {
+        throw ApiException.badRequest(
+            where
+                + "["
+                + i
+                + "]: network "
+                + names.get(i)
+                + " is already named at "
+                + where
+                + "["
+                + first
+                + "]");
+      }
+    }
   }
 
   static List<IpPrefix> pool(WeftDocument doc) {

@@ -7,6 +7,8 @@ import dev.weft.model.FloatingIp;
 import dev.weft.model.FloatingIpPool;
 import dev.weft.model.ObjectType;
 import dev.weft.model.Owner;
+import dev.weft.model.PolicyLink;
+import dev.weft.model.VirtualNetwork;
 import dev.weft.store.ipam.Ipam;
 import dev.weft.store.ipam.Reservation;
 import dev.weft.store.objects.ConflictException;
@@ -17,10 +19,14 @@ import dev.weft.store.objects.Stored;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -28,8 +34,10 @@ import java.util.UUID;
  * creates by "UUID and FQ name free", replaces and deletes by the revision the object was read at,
  * so concurrent writers get 409 instead of overwriting each other.
  *
- * <p>Objects Weft derives from Kubernetes are read-only here (409 naming the Kubernetes object);
- * types users never write answer 405.
+ * <p>Objects Weft derives from Kubernetes are read-only here (409 naming the Kubernetes object),
+ * except for the links of a derived virtual network to users' own network policies, which users may
+ * change (joining their networks to the pod network) and the kube-manager keeps; types users never
+ * write answer 405.
  */
 public final class ObjectWrites {
   private static final String UNSPECIFIED = "0.0.0.0";
@@ -40,6 +48,7 @@ public final class ObjectWrites {
   private final ObjectBodies bodies;
   private final ObjectRules rules;
   private final FloatingIpAddresses addresses;
+  private final PolicyLinks links;
 
   /**
    * @param ipam reserves floating-IP addresses; null makes floating-IP creation and re-addressing
@@ -52,6 +61,7 @@ public final class ObjectWrites {
     this.bodies = new ObjectBodies(store);
     this.rules = new ObjectRules(store);
     this.addresses = ipam == null ? null : new FloatingIpAddresses(cache, ipam);
+    this.links = new PolicyLinks(cache);
   }
 
   public ObjectRules rules() {
@@ -82,7 +92,7 @@ public final class ObjectWrites {
       return createFloatingIp(fip, pickAddress);
     }
     rules.validate(candidate, null, List.of());
-    commit(store.begin().create(candidate), candidate);
+    commit(guardPolicies(store.begin().create(candidate), candidate), candidate);
     return current(candidate);
   }
 
@@ -154,18 +164,32 @@ public final class ObjectWrites {
   }
 
   /**
-   * Replaces the object {@code uuid} with the body's; its type, UUID and FQ name stay.
+   * Replaces the object {@code uuid} with the body's; its type, UUID and FQ name stay. On a network
+   * Weft derives from Kubernetes only the links to users' own policies may change.
    *
    * @param ifMatch the revision the caller read (ETag); empty to replace whatever is current
    */
   public Stored<ConfigObject> replace(
       ObjectType type, UUID uuid, JsonNode body, OptionalLong ifMatch) {
     Stored<ConfigObject> existing = views.require(type, uuid);
-    requireWritable(existing.object());
+    boolean derivedNetwork =
+        existing.object() instanceof VirtualNetwork && existing.object().owner().isPresent();
+    if (!derivedNetwork) {
+      requireWritable(existing.object());
+    }
     requireRevision(existing, ifMatch);
     ConfigObject candidate =
         bodies.forReplace(type, existing.object(), ObjectBodies.unwrap(type, body));
-    rules.validate(candidate, existing.object(), List.of());
+    if (derivedNetwork) {
+      VirtualNetwork previous = (VirtualNetwork) existing.object();
+      VirtualNetwork next = userLinksOnly(previous, (VirtualNetwork) candidate);
+      // The owner annotation is reserved for Weft, and here it is Weft's own, unchanged: validate
+      // the links (they resolve, none twice) as on any network, without it.
+      rules.validate(unowned(next), unowned(previous), List.of());
+      candidate = next;
+    } else {
+      rules.validate(candidate, existing.object(), List.of());
+    }
     if (candidate.equals(existing.object())) {
       return existing;
     }
@@ -174,8 +198,95 @@ public final class ObjectWrites {
         && !next.address().equals(previous.address())) {
       return readdressFloatingIp(existing, previous, next);
     }
-    commit(store.begin().update(existing, candidate), candidate);
+    commit(guardPolicies(store.begin().update(existing, candidate), candidate), candidate);
     return current(candidate);
+  }
+
+  /**
+   * The one change users may make to a network Weft derives from Kubernetes: its links to their own
+   * network policies. Anything else, links to derived policies included, stays the kube-manager's
+   * (409). Returns {@code candidate} with the derived links first, in their stored order, then the
+   * user's in the order given: the order the kube-manager writes them in, so it has nothing to
+   * rewrite.
+   */
+  private VirtualNetwork userLinksOnly(VirtualNetwork existing, VirtualNetwork candidate) {
+    List<PolicyLink> derivedBefore = derivedLinks(existing, true);
+    List<PolicyLink> derivedAfter = derivedLinks(candidate, true);
+    List<String> changed = new ArrayList<>();
+    if (!Objects.equals(existing.parent(), candidate.parent())) {
+      changed.add("parent");
+    }
+    if (!existing.annotations().equals(candidate.annotations())) {
+      changed.add("annotations");
+    }
+    if (!existing.networkIpamRefs().equals(candidate.networkIpamRefs())) {
+      changed.add("network_ipam_refs");
+    }
+    if (!existing.routeTargets().equals(candidate.routeTargets())) {
+      changed.add("route_targets");
+    }
+    if (!derivedBefore.equals(derivedAfter)) {
+      Set<String> policies = new TreeSet<>();
+      for (PolicyLink l : derivedBefore) {
+        if (!derivedAfter.contains(l)) {
+          policies.add(l.policy().to().toString());
+        }
+      }
+      for (PolicyLink l : derivedAfter) {
+        if (!derivedBefore.contains(l)) {
+          policies.add(l.policy().to().toString());
+        }
+      }
+      changed.add(
+          "its links to network policies Weft derives ("
+              + (policies.isEmpty() ? "their order" : String.join(", ", policies))
+              + ")");
+    }
+    if (!changed.isEmpty()) {
+      Owner owner = existing.owner().orElseThrow();
+      boolean linksChanged = !existing.networkPolicyRefs().equals(candidate.networkPolicyRefs());
+      // Without a change to the links the caller was not trying to attach a policy: keep the
+      // plain message every other derived object gives.
+      throw ApiException.conflict(
+          managed(existing, owner)
+              + (linksChanged
+                  ? "; only its links to your own network policies (network_policy_refs) can"
+                      + " change here, but this request also changes "
+                      + String.join(", ", changed)
+                  : ""));
+    }
+    List<PolicyLink> ordered = new ArrayList<>(derivedBefore);
+    ordered.addAll(derivedLinks(candidate, false));
+    return existing.withPolicies(ordered);
+  }
+
+  /**
+   * A network's policy links are validated against the cache; guarding on the policies' revisions
+   * keeps a policy deleted meanwhile (weft delete unlinks, then deletes) from being linked after.
+   */
+  private ObjectTxn guardPolicies(ObjectTxn txn, ConfigObject candidate) {
+    return candidate instanceof VirtualNetwork vn
+        ? links.guardPolicies(txn, vn.networkPolicyRefs())
+        : txn;
+  }
+
+  private List<PolicyLink> derivedLinks(VirtualNetwork vn, boolean derived) {
+    return vn.networkPolicyRefs().stream()
+        .filter(l -> links.isDerived(l.policy().uuid()) == derived)
+        .toList();
+  }
+
+  private static VirtualNetwork unowned(VirtualNetwork vn) {
+    Map<String, String> annotations = new HashMap<>(vn.annotations());
+    annotations.remove(Owner.OWNER);
+    return new VirtualNetwork(
+        vn.uuid(),
+        vn.fqName(),
+        vn.parent(),
+        annotations,
+        vn.networkIpamRefs(),
+        vn.routeTargets(),
+        vn.networkPolicyRefs());
   }
 
   /** Deletes the object {@code uuid} when nothing refers to it and it has no children. */
@@ -217,13 +328,16 @@ public final class ObjectWrites {
   public static void requireWritable(ConfigObject existing) {
     Owner owner = existing.owner().orElse(null);
     if (owner != null) {
-      throw ApiException.conflict(
-          Nouns.describe(existing)
-              + " is managed by Weft from "
-              + Nouns.kubernetes(owner)
-              + "; change the Kubernetes object instead");
+      throw ApiException.conflict(managed(existing, owner));
     }
     requireCreatable(existing.type());
+  }
+
+  private static String managed(ConfigObject existing, Owner owner) {
+    return Nouns.describe(existing)
+        + " is managed by Weft from "
+        + Nouns.kubernetes(owner)
+        + "; change the Kubernetes object instead";
   }
 
   /** 409 while the FQ name is taken. */
@@ -245,8 +359,21 @@ public final class ObjectWrites {
 
   /** 409 while other objects refer to {@code existing} or it has children. */
   public void requireUnused(ConfigObject existing) {
+    requireUnused(existing, Set.of());
+  }
+
+  /**
+   * 409 while objects other than {@code released} refer to {@code existing} or it has children.
+   *
+   * @param released referrers that drop their references in the same transaction as the deletion
+   */
+  public void requireUnused(ConfigObject existing, Set<UUID> released) {
     List<String> reasons = new ArrayList<>();
-    String referrers = grouped(cache.referrers(existing.uuid()));
+    String referrers =
+        grouped(
+            cache.referrers(existing.uuid()).stream()
+                .filter(s -> !released.contains(s.object().uuid()))
+                .toList());
     if (!referrers.isEmpty()) {
       reasons.add("is in use by " + referrers);
     }

@@ -210,9 +210,21 @@ public final class StandIns implements AutoCloseable {
             Map.of("type", "Ready", "status", "True", "lastTransitionTime", now),
             Map.of("type", "PodScheduled", "status", "True", "lastTransitionTime", now)));
     try {
-      patch(
-          client.pods().inNamespace(namespace).resource(KubeObjects.podRef(namespace, name)),
-          JSON.writeValueAsString(Map.of("status", st)));
+      // A JSON patch that replaces the whole status: kubelet owns it, and a merge patch would
+      // append to podIPs and conditions on the mock API server (Jackson merges arrays by
+      // appending), where the real API server replaces them.
+      client
+          .pods()
+          .inNamespace(namespace)
+          .resource(KubeObjects.podRef(namespace, name))
+          .patch(
+              PatchContext.of(PatchType.JSON),
+              JSON.writeValueAsString(
+                  List.of(Map.of("op", "add", "path", "/status", "value", st))));
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404) {
+        throw e;
+      }
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

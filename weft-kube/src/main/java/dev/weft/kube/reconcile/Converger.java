@@ -23,7 +23,8 @@ import java.util.function.Consumer;
  * Converges the objects owned by one key to a desired set, in one transaction: creates what is
  * missing, updates what differs, deletes what is owned and no longer wanted. A deletion that would
  * leave a dangling reference (a network still used by another key's interfaces, an object with
- * children) is deferred; the owner is re-queued when the last referrer goes away.
+ * children) is deferred; the owner is re-queued when the last referrer goes away. A network keeps
+ * the links users made to their own policies ({@link UserPolicyLinks}).
  *
  * <p>Thread-safe; callers serialise per key (the work queue does).
  */
@@ -77,11 +78,13 @@ public final class Converger {
     }
     for (UUID uuid : toDelete) {
       Stored<ConfigObject> old = observed.get(uuid);
+      // Registered before the referrers are read: if the last one goes away in between, its
+      // commit's listener finds this entry and re-queues the owner (at worst one extra run).
+      deferredOwners.put(uuid, ownerKey);
       String blocker = blocker(cache, old.object(), toDelete, wanted);
       if (blocker != null) {
         deferred.add(
             old.object().type().singular() + " " + old.object().fqName() + " (" + blocker + ")");
-        deferredOwners.put(uuid, ownerKey);
         continue;
       }
       deferredOwners.remove(uuid);
@@ -119,10 +122,16 @@ public final class Converger {
                 });
         txn.create(o);
         created++;
-      } else if (!old.object().equals(o)) {
-        txn.update(old, o);
+      } else {
+        // Links users made to their own policies are theirs, not the key's: keep them, and
+        // compare with them in, so a network carrying one is not rewritten on every reconcile.
+        ConfigObject next = UserPolicyLinks.keep(o, old.object(), wanted.keySet(), cache);
+        if (old.object().equals(next)) {
+          continue;
+        }
+        txn.update(old, next);
         if (old.object() instanceof InstanceIp before
-            && o instanceof InstanceIp after
+            && next instanceof InstanceIp after
             && !(before.address().equals(after.address()) && before.pool().equals(after.pool()))) {
           txn.write(Ipam.release(before.pool(), before.address()));
         }

@@ -36,10 +36,18 @@ public final class NodeObjects {
     }
     return List.of(
         new VirtualRouter(
-            Uuids.fromUid(node.uid()),
+            routerUuid(node.name()),
             Names.virtualRouter(node.name()),
             null,
             Owner.node(config.name(), node.name(), node.uid()).annotations(),
             address));
+  }
+
+  /**
+   * A node's vRouter UUID follows from its name, so a pod placed on the node can reference the
+   * router before (or without) the node object being read.
+   */
+  public static java.util.UUID routerUuid(String node) {
+    return Uuids.of("virtual-router", Names.virtualRouter(node).toString());
   }
 }

@@ -9,6 +9,7 @@ import dev.weft.model.FqName;
 import dev.weft.model.InstanceIp;
 import dev.weft.model.IpFamily;
 import dev.weft.model.Names;
+import dev.weft.model.ObjectType;
 import dev.weft.model.Owner;
 import dev.weft.model.Ref;
 import dev.weft.model.VirtualMachine;
@@ -85,7 +86,13 @@ public final class PodObjects {
             Uuids.fromUid(pod.uid()),
             Names.virtualMachine(c, pod.namespace(), pod.name()),
             null,
-            own);
+            own,
+            pod.nodeName().isEmpty()
+                ? null
+                : new Ref(
+                    ObjectType.VIRTUAL_ROUTER,
+                    NodeObjects.routerUuid(pod.nodeName()),
+                    Names.virtualRouter(pod.nodeName())));
     UUID vmiUuid = interfaceUuid(pod);
     VirtualMachineInterface vmi =
         new VirtualMachineInterface(

@@ -43,6 +43,12 @@ public final class ObjectCache implements AutoCloseable {
   public interface Listener {
     /** {@code before} null: created; {@code after} null: deleted. */
     void onChange(ConfigObject before, ConfigObject after);
+
+    /**
+     * Every change up to store revision {@code revision} has been told (called after each batch, on
+     * the same thread as {@link #onChange}).
+     */
+    default void onApplied(long revision) {}
   }
 
   private record Entry(Stored<ConfigObject> stored, String key) {}
@@ -80,6 +86,7 @@ public final class ObjectCache implements AutoCloseable {
 
   private void relistAndWatch() {
     RangeResult all = store.range(ObjectKeys.OBJECTS);
+    List<Change> changes = new ArrayList<>();
     Set<UUID> seen = ConcurrentHashMap.newKeySet();
     for (KeyValue kv : all.kvs()) {
       ObjectType type = ObjectKeys.typeOf(kv.key());
@@ -89,15 +96,16 @@ public final class ObjectCache implements AutoCloseable {
       ConfigObject object = decode(type, kv);
       if (object != null) {
         seen.add(object.uuid());
-        apply(object, kv.modRevision());
+        apply(object, kv.modRevision(), changes);
       }
     }
     // After a compaction-triggered relist, objects deleted meanwhile are gone from the range.
     for (UUID uuid : List.copyOf(typeOf.keySet())) {
       if (!seen.contains(uuid)) {
-        remove(typeOf.get(uuid), uuid);
+        remove(typeOf.get(uuid), uuid, changes);
       }
     }
+    tell(changes, all.revision());
     advanceTo(all.revision());
     watch = store.watch(ObjectKeys.OBJECTS, all.revision() + 1, new Follower());
   }
@@ -106,6 +114,7 @@ public final class ObjectCache implements AutoCloseable {
     @Override
     public void onEvents(List<WatchEvent> events) {
       long max = revision;
+      List<Change> changes = new ArrayList<>();
       for (WatchEvent e : events) {
         ObjectType type = ObjectKeys.typeOf(e.kv().key());
         max = Math.max(max, e.kv().modRevision());
@@ -115,14 +124,17 @@ public final class ObjectCache implements AutoCloseable {
         if (e.type() == WatchEvent.Type.PUT) {
           ConfigObject object = decode(type, e.kv());
           if (object != null) {
-            apply(object, e.kv().modRevision());
+            apply(object, e.kv().modRevision(), changes);
           }
         } else {
           String key = e.kv().key();
           UUID uuid = UUID.fromString(key.substring(key.lastIndexOf('/') + 1));
-          remove(type, uuid);
+          remove(type, uuid, changes);
         }
       }
+      // Listeners first, then the revision: a writer waiting for its commit to be visible returns
+      // only once listeners have heard of it (the kube-manager's barrier relies on that).
+      tell(changes, max);
       advanceTo(max);
     }
 
@@ -149,7 +161,30 @@ public final class ObjectCache implements AutoCloseable {
     }
   }
 
-  private void apply(ConfigObject object, long modRevision) {
+  /** One applied change, told to listeners once its whole batch is applied. */
+  private record Change(ConfigObject before, ConfigObject after) {}
+
+  /**
+   * Listeners hear of a batch of changes (a whole store transaction at least, as the watch delivers
+   * them) only after all of it is applied, so what a listener triggers never reads half a
+   * transaction from the cache, such as one of a pod's two addresses.
+   */
+  private void tell(List<Change> changes, long revision) {
+    for (Change c : changes) {
+      for (Listener l : listeners) {
+        notify(l, c.before(), c.after());
+      }
+    }
+    for (Listener l : listeners) {
+      try {
+        l.onApplied(revision);
+      } catch (RuntimeException e) {
+        log.error("object listener failed", e);
+      }
+    }
+  }
+
+  private void apply(ConfigObject object, long modRevision, List<Change> changes) {
     Stored<ConfigObject> previous =
         byType.get(object.type()).put(object.uuid(), new Stored<>(object, modRevision));
     ConfigObject before = previous == null ? null : previous.object();
@@ -159,21 +194,17 @@ public final class ObjectCache implements AutoCloseable {
     if (before != null) {
       unindexStale(before, object);
     }
-    for (Listener l : listeners) {
-      notify(l, before, object);
-    }
+    changes.add(new Change(before, object));
   }
 
-  private void remove(ObjectType type, UUID uuid) {
+  private void remove(ObjectType type, UUID uuid, List<Change> changes) {
     Stored<ConfigObject> previous = byType.get(type).remove(uuid);
     if (previous == null) {
       return;
     }
     unindex(previous.object());
     typeOf.remove(uuid);
-    for (Listener l : listeners) {
-      notify(l, previous.object(), null);
-    }
+    changes.add(new Change(previous.object(), null));
   }
 
   private static void notify(Listener l, ConfigObject before, ConfigObject after) {

@@ -1,0 +1,137 @@
+package dev.weft.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weft.api.config.ApiException;
+import dev.weft.control.AclEntry;
+import dev.weft.control.CompiledView;
+import dev.weft.control.Compiler;
+import dev.weft.control.NextHop;
+import dev.weft.control.Route;
+import dev.weft.control.Vrf;
+import dev.weft.model.FqName;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The compiled forwarding state, for people and tools: {@code GET /routing-instances} (every VRF
+ * with its leaked networks, ACL and routes) and {@code GET /routing-instances/{fq-name}} (one,
+ * {@code domain:project:network}). 503 when the server compiles nothing.
+ */
+final class ForwardingEndpoints {
+  private final Compiler compiler;
+
+  ForwardingEndpoints(Compiler compiler) {
+    this.compiler = compiler;
+  }
+
+  void register(Router router) {
+    Endpoint.blocking(router.get("/routing-instances"), this::list);
+    Endpoint.blocking(router.get("/routing-instances/:name"), this::one);
+  }
+
+  private Compiler require() {
+    if (compiler == null) {
+      throw ApiException.unavailable("this Weft server compiles no forwarding state");
+    }
+    return compiler;
+  }
+
+  private Reply list(RoutingContext ctx) {
+    return Reply.ok(
+        require()
+            .read(
+                view -> {
+                  ObjectNode out = Http.object();
+                  out.put("revision", view.revision());
+                  ArrayNode vrfs = out.putArray("routing-instances");
+                  List<Vrf> sorted = new ArrayList<>(view.vrfs());
+                  sorted.sort(Comparator.comparing(Vrf::network));
+                  for (Vrf v : sorted) {
+                    vrfs.add(vrf(view, v));
+                  }
+                  return out;
+                }));
+  }
+
+  private Reply one(RoutingContext ctx) {
+    String name = ctx.pathParam("name");
+    FqName fq;
+    try {
+      fq = FqName.parse(name);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest(
+          "\"" + name + "\" is not a network FQ name such as default-domain:k8s-default:vn-1");
+    }
+    return Reply.ok(
+        require()
+            .read(
+                view -> {
+                  Vrf v = view.vrf(fq);
+                  if (v == null) {
+                    throw ApiException.notFound("no routing instance for network " + fq);
+                  }
+                  ObjectNode out = vrf(view, v);
+                  out.put("revision", view.revision());
+                  return out;
+                }));
+  }
+
+  private static ObjectNode vrf(CompiledView view, Vrf v) {
+    ObjectNode o = Http.object();
+    o.put("network", v.network().toString());
+    ArrayNode imports = o.putArray("imports");
+    for (Map.Entry<FqName, List<FqName>> e : v.imports().entrySet()) {
+      ObjectNode i = imports.addObject();
+      i.put("network", e.getKey().toString());
+      e.getValue().forEach(p -> i.withArray("policies").add(p.toString()));
+    }
+    ObjectNode acl = o.putObject("acl");
+    v.acl().policies().forEach(p -> acl.withArray("policies").add(p.toString()));
+    v.acl().missing().forEach(p -> acl.withArray("missing_policies").add(p.toString()));
+    ArrayNode entries = acl.putArray("entries");
+    for (AclEntry e : v.acl().entries()) {
+      entries
+          .addObject()
+          .put("policy", e.policy().toString())
+          .put("rule", e.rule())
+          .put("reversed", e.reversed())
+          .put("action", e.action().wire())
+          .put("text", e.describe());
+    }
+    ArrayNode routes = o.putArray("routes");
+    for (Route r : v.routes()) {
+      ObjectNode ro = routes.addObject();
+      ro.put("prefix", r.prefix().cidr());
+      ro.put("origin", r.origin().toString());
+      nextHop(view, r.nextHop(), ro.putObject("next_hop"));
+    }
+    return o;
+  }
+
+  private static void nextHop(CompiledView view, NextHop hop, ObjectNode out) {
+    if (hop instanceof NextHop.Interface i) {
+      out.put("type", "interface");
+      out.put("interface", i.interfaceUuid().toString());
+      dev.weft.control.Endpoint e = view.endpoint(i.interfaceUuid());
+      if (e != null) {
+        out.put("interface_name", e.interfaceName().toString());
+        if (!e.pod().isEmpty()) {
+          out.put("pod", e.namespace() + "/" + e.pod());
+        }
+      }
+      out.put("node", i.node());
+      out.put("node_address", i.nodeAddress());
+    } else if (hop instanceof NextHop.Ecmp ecmp) {
+      out.put("type", "ecmp");
+      ArrayNode members = out.putArray("members");
+      for (NextHop.Interface m : ecmp.members()) {
+        nextHop(view, m, members.addObject());
+      }
+    }
+  }
+}

@@ -1,0 +1,257 @@
+package dev.weft.api.reach;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weft.api.KubernetesGateway;
+import dev.weft.api.config.ApiException;
+import dev.weft.control.Compiler;
+import dev.weft.control.Endpoint;
+import dev.weft.dataplane.Dataplane;
+import dev.weft.dataplane.ForwardingModel;
+import dev.weft.dataplane.Packet;
+import dev.weft.dataplane.Probe;
+import dev.weft.dataplane.Step;
+import dev.weft.dataplane.Verdict;
+import dev.weft.model.IpPrefix;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * {@code probe} and {@code trace}: pods from Kubernetes, the convergence barrier, then the
+ * forwarding model over the compiled state.
+ *
+ * <p>The pods are listed before the barrier, so every pod that existed when the call came in has
+ * been processed by the time the matrix is computed.
+ */
+public final class Reachability {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The source port of a traced packet: the first of the dynamic range, as a client would use. */
+  private static final int TRACE_SOURCE_PORT = 49152;
+
+  private final Compiler compiler;
+  private final ForwardingModel model;
+  private final KubernetesGateway gateway;
+  private final Convergence convergence;
+
+  public Reachability(Compiler compiler, KubernetesGateway gateway, Convergence convergence) {
+    this.compiler = compiler;
+    this.model = new ForwardingModel(compiler);
+    this.gateway = gateway;
+    this.convergence = convergence;
+  }
+
+  public Compiler compiler() {
+    return compiler;
+  }
+
+  /**
+   * What a probe asks: {@code from} pods|external, {@code to} pods|services, ports (may be empty).
+   */
+  public record ProbeRequest(String from, String to, List<PortSpec> ports, Duration timeout) {}
+
+  public ObjectNode probe(ProbeRequest req) throws InterruptedException {
+    if (!req.from().equals("pods")) {
+      throw ApiException.notImplemented(
+          "--from "
+              + req.from()
+              + ": traffic from outside the cluster reaches pods through floating IPs, which the"
+              + " forwarding model does not carry yet; probe --from pods");
+    }
+    if (!req.to().equals("pods")) {
+      throw ApiException.notImplemented(
+          "--to "
+              + req.to()
+              + ": services are not compiled into the forwarding model yet; probe --to pods");
+    }
+    List<PodTargets.Pod> pods = PodTargets.of(requireGateway().list("pods", null));
+    ObjectNode waited = converge(req.timeout());
+    Map<String, UUID> interfaces = interfacesByPod();
+    List<Probe.Source> sources = new ArrayList<>();
+    List<Probe.Destination> dests = new ArrayList<>();
+    for (PodTargets.Pod p : pods) {
+      UUID iface = interfaces.get(p.key());
+      sources.add(new Probe.Source(p.key(), iface));
+      for (PortSpec port : req.ports().isEmpty() ? p.declaredPorts() : req.ports()) {
+        dests.add(new Probe.Destination(p.key(), iface, port.protocol(), port.port()));
+      }
+    }
+    Probe.Matrix m = Probe.run(compiler, sources, dests);
+    ObjectNode out = JSON.createObjectNode();
+    m.sources().forEach(out.putArray("sources")::add);
+    m.destinations().forEach(out.putArray("destinations")::add);
+    m.rows().forEach(out.putArray("matrix")::add);
+    out.set("convergence", waited);
+    return out;
+  }
+
+  /**
+   * The path of one packet from pod {@code source} to pod or address {@code destination}, and of
+   * its reply when it is delivered.
+   *
+   * @param port null: the destination pod's first declared port
+   */
+  public ObjectNode trace(String source, String destination, PortSpec port, Duration timeout)
+      throws InterruptedException {
+    String srcKey = podKey(source);
+    boolean toAddress = isAddress(destination);
+    String dstKey = toAddress ? null : podKey(destination);
+    List<PodTargets.Pod> pods = PodTargets.of(requireGateway().list("pods", null));
+    PortSpec p = port;
+    if (p == null) {
+      PodTargets.Pod dst =
+          dstKey == null
+              ? null
+              : pods.stream().filter(x -> x.key().equals(dstKey)).findFirst().orElse(null);
+      if (dst == null || dst.declaredPorts().isEmpty()) {
+        throw ApiException.badRequest(
+            "give --port (such as 80/TCP): " + destination + " declares no container port");
+      }
+      p = dst.declaredPorts().get(0);
+    }
+    PortSpec asked = p;
+    ObjectNode waited = converge(timeout);
+    Map<String, UUID> interfaces = interfacesByPod();
+    UUID srcIface = requireInterface(interfaces, srcKey, pods);
+    UUID dstIface = dstKey == null ? null : requireInterface(interfaces, dstKey, pods);
+    Packet packet =
+        compiler.read(
+            view -> {
+              Endpoint s = view.endpoint(srcIface);
+              if (s == null || s.addresses().isEmpty()) {
+                throw ApiException.conflict(srcKey + " has no address yet");
+              }
+              if (dstIface == null) {
+                String to = IpPrefix.canonicalAddress(destination);
+                String from =
+                    s.addresses().stream()
+                        .filter(a -> (a.indexOf(':') >= 0) == (to.indexOf(':') >= 0))
+                        .findFirst()
+                        .orElseThrow(
+                            () ->
+                                ApiException.badRequest(
+                                    srcKey + " has no address of the family of " + to));
+                return new Packet(
+                    srcIface, asked.protocol(), from, TRACE_SOURCE_PORT, to, asked.port());
+              }
+              Endpoint d = view.endpoint(dstIface);
+              Packet pk =
+                  d == null
+                      ? null
+                      : Probe.packet(s, d, asked.protocol(), asked.port(), TRACE_SOURCE_PORT);
+              if (pk == null) {
+                throw ApiException.conflict(
+                    srcKey + " and " + dstKey + " have no address family in common");
+              }
+              return pk;
+            });
+    ObjectNode out = JSON.createObjectNode();
+    out.put("source", srcKey);
+    out.put("destination", dstKey == null ? destination : dstKey);
+    out.put("port", asked.toString());
+    out.put("packet", packet.describe());
+    try (Dataplane.Session session = model.open()) {
+      Verdict v = session.send(packet);
+      verdict(out, v);
+      if (v.delivered() && !v.destinationInterface().equals(srcIface)) {
+        Verdict reply = session.send(packet.reply(v.destinationInterface()));
+        ObjectNode r = out.putObject("reply");
+        r.put("packet", packet.reply(v.destinationInterface()).describe());
+        verdict(r, reply);
+      }
+    }
+    out.set("convergence", waited);
+    return out;
+  }
+
+  private static void verdict(ObjectNode out, Verdict v) {
+    out.put("verdict", v.delivered() ? "delivered" : "dropped");
+    out.put("reason", v.reason());
+    ArrayNode steps = out.putArray("steps");
+    for (Step s : v.steps()) {
+      steps.addObject().put("stage", s.stage()).put("detail", s.detail());
+    }
+  }
+
+  private KubernetesGateway requireGateway() {
+    if (gateway == null) {
+      throw ApiException.unavailable(
+          "this Weft server is not attached to a Kubernetes cluster: there are no pods to probe");
+    }
+    return gateway;
+  }
+
+  private ObjectNode converge(Duration timeout) throws InterruptedException {
+    long start = System.nanoTime();
+    Convergence.Result r = convergence.await(timeout);
+    Duration left = timeout.minusNanos(System.nanoTime() - start);
+    boolean compiled =
+        compiler.awaitRevision(r.storeRevision(), left.isNegative() ? Duration.ZERO : left);
+    ObjectNode out = JSON.createObjectNode();
+    out.put("converged", r.reached() && compiled);
+    out.put("storeRevision", r.storeRevision());
+    out.put("compiledRevision", compiler.revision());
+    if (!r.reached()) {
+      out.put("held", r.held());
+    } else if (!compiled) {
+      out.put(
+          "held",
+          "the forwarding state is compiled up to store revision "
+              + compiler.revision()
+              + ", not yet "
+              + r.storeRevision());
+    }
+    out.put("waitedMillis", Duration.ofNanos(System.nanoTime() - start).toMillis());
+    return out;
+  }
+
+  private Map<String, UUID> interfacesByPod() {
+    return compiler.read(
+        view -> {
+          Map<String, UUID> out = new HashMap<>();
+          for (Endpoint e : view.endpoints()) {
+            if (!e.pod().isEmpty()) {
+              out.put(e.namespace() + "/" + e.pod(), e.interfaceUuid());
+            }
+          }
+          return out;
+        });
+  }
+
+  private static UUID requireInterface(
+      Map<String, UUID> interfaces, String key, List<PodTargets.Pod> pods) {
+    UUID iface = interfaces.get(key);
+    if (iface != null) {
+      return iface;
+    }
+    boolean exists = pods.stream().anyMatch(p -> p.key().equals(key));
+    throw exists
+        ? ApiException.conflict(
+            "pod " + key + " has no interface in Weft yet (its Kubernetes events say why)")
+        : ApiException.notFound(
+            "no pod " + key + " on the pod network (host-network and finished pods have none)");
+  }
+
+  /** {@code ns/pod}, or {@code pod} in namespace default. */
+  static String podKey(String text) {
+    String t = text.trim();
+    if (t.isEmpty() || t.chars().filter(c -> c == '/').count() > 1) {
+      throw new IllegalArgumentException("\"" + text + "\" is not a pod (NAMESPACE/NAME)");
+    }
+    return t.indexOf('/') < 0 ? "default/" + t : t;
+  }
+
+  private static boolean isAddress(String text) {
+    try {
+      IpPrefix.canonicalAddress(text);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,311 @@
+package dev.weft.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weft.api.reach.Convergence;
+import dev.weft.api.reach.Reachability;
+import dev.weft.control.Compiler;
+import dev.weft.model.ConfigObject;
+import dev.weft.model.FqName;
+import dev.weft.model.InstanceIp;
+import dev.weft.model.IpPrefix;
+import dev.weft.model.IpamLink;
+import dev.weft.model.NetworkIpam;
+import dev.weft.model.ObjectType;
+import dev.weft.model.Owner;
+import dev.weft.model.Project;
+import dev.weft.model.Ref;
+import dev.weft.model.VirtualMachine;
+import dev.weft.model.VirtualMachineInterface;
+import dev.weft.model.VirtualNetwork;
+import dev.weft.model.VirtualRouter;
+import dev.weft.store.memory.MemoryConfigStore;
+import dev.weft.store.objects.ObjectStore;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code /probe}, {@code /trace} and {@code /routing-instances} over a small hand-built store: two
+ * networks, three pods, one of them not yet placed on a node.
+ */
+class ReachabilityEndpointsTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final MemoryConfigStore kv = new MemoryConfigStore();
+  private final ObjectStore objects = new ObjectStore(kv);
+  private final List<JsonNode> pods = new ArrayList<>();
+  private final AtomicBoolean converged = new AtomicBoolean(true);
+  private Compiler compiler;
+  private ConfigApiServer server;
+  private final HttpClient http = HttpClient.newHttpClient();
+  private VirtualNetwork blue;
+  private VirtualNetwork red;
+  private Project project;
+  private VirtualRouter node1;
+
+  @BeforeEach
+  void start() {
+    project = create(new Project(UUID.randomUUID(), FqName.of("default-domain", "p"), null, null));
+    NetworkIpam ipam =
+        create(
+            new NetworkIpam(
+                UUID.randomUUID(), project.fqName().child("ipam"), Ref.to(project), null, null));
+    blue = create(network("blue", ipam, "10.1.0.0/24"));
+    red = create(network("red", ipam, "10.2.0.0/24"));
+    node1 =
+        create(
+            new VirtualRouter(
+                UUID.randomUUID(),
+                FqName.of("default-global-system-config", "node-1"),
+                null,
+                null,
+                "192.0.2.11"));
+    pod("a", blue, "10.1.0.2", node1, 80);
+    pod("b", blue, "10.1.0.3", node1, 80);
+    pod("c", red, "10.2.0.2", null, 8080);
+    compiler = Compiler.follow(objects.cache());
+    KubernetesGateway gateway =
+        new KubernetesGateway() {
+          @Override
+          public JsonNode list(String kind, String namespace) {
+            ObjectNode list = JSON.createObjectNode().put("kind", "PodList");
+            ArrayNode items = list.putArray("items");
+            pods.forEach(items::add);
+            return list;
+          }
+
+          @Override
+          public JsonNode apply(JsonNode object) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public boolean delete(JsonNode object) {
+            throw new UnsupportedOperationException();
+          }
+        };
+    Convergence convergence =
+        timeout ->
+            new Convergence.Result(
+                converged.get(), kv.revision(), converged.get() ? "" : "Pod/default/x pending");
+    server =
+        new ConfigApiServer(objects, gateway)
+            .withReachability(new Reachability(compiler, gateway, convergence))
+            .start("127.0.0.1", 0);
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+    compiler.close();
+    objects.close();
+    kv.close();
+  }
+
+  private <T extends ConfigObject> T create(T o) {
+    objects.commit(objects.begin().create(o));
+    return o;
+  }
+
+  private VirtualNetwork network(String name, NetworkIpam ipam, String cidr) {
+    return new VirtualNetwork(
+        UUID.randomUUID(),
+        project.fqName().child(name),
+        Ref.to(project),
+        null,
+        List.of(new IpamLink(Ref.to(ipam), List.of(dev.weft.model.Subnet.of(cidr)))),
+        List.of(),
+        List.of());
+  }
+
+  private void pod(String name, VirtualNetwork net, String address, VirtualRouter node, int port) {
+    Owner owner = Owner.pod("k8s", "default", name, UUID.randomUUID().toString());
+    VirtualMachine vm =
+        create(
+            new VirtualMachine(
+                UUID.randomUUID(),
+                FqName.of("k8s__default__" + name),
+                null,
+                owner.annotations(),
+                node == null ? null : Ref.to(node)));
+    VirtualMachineInterface vmi =
+        create(
+            new VirtualMachineInterface(
+                UUID.randomUUID(),
+                project.fqName().child("k8s__default__" + name),
+                Ref.to(project),
+                owner.annotations(),
+                Ref.to(vm),
+                Ref.to(net),
+                "02:00:00:00:00:0" + pods.size(),
+                List.of(),
+                List.of()));
+    create(
+        new InstanceIp(
+            UUID.randomUUID(),
+            FqName.of("k8s__default__" + name),
+            null,
+            owner.annotations(),
+            address,
+            null,
+            IpPrefix.parse(address.substring(0, address.lastIndexOf('.')) + ".0/24"),
+            null,
+            net.fqName().toString(),
+            Ref.to(net),
+            List.of(Ref.to(vmi)),
+            false));
+    pods.add(
+        JSON.valueToTree(
+            Map.of(
+                "metadata",
+                Map.of("namespace", "default", "name", name),
+                "spec",
+                Map.of(
+                    "containers",
+                    List.of(Map.of("name", "c", "ports", List.of(Map.of("containerPort", port))))),
+                "status",
+                Map.of("phase", "Running"))));
+  }
+
+  private record Answer(int status, JsonNode body) {}
+
+  private Answer get(String path) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(server.url() + path)).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    return new Answer(r.statusCode(), JSON.readTree(r.body()));
+  }
+
+  private static String q(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void probeGivesTheMatrixOverDeclaredPortsWhenNoPortIsAsked() throws Exception {
+    Answer a = get("/probe");
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.body().path("sources").toString())
+        .isEqualTo("[\"default/a\",\"default/b\",\"default/c\"]");
+    assertThat(a.body().path("destinations").toString())
+        .isEqualTo("[\"default/a:80/TCP\",\"default/b:80/TCP\",\"default/c:8080/TCP\"]");
+    // c is not on a node yet: it reaches itself only; a and b share network blue.
+    assertThat(a.body().path("matrix").toString()).isEqualTo("[\"..X\",\"..X\",\"XX.\"]");
+    assertThat(a.body().path("convergence").path("converged").asBoolean()).isTrue();
+  }
+
+  @Test
+  void probeTakesPortsInTheOrderGiven() throws Exception {
+    Answer a = get("/probe?port=53/udp&port=" + q("443/TCP"));
+    assertThat(a.body().path("destinations").get(0).asText()).isEqualTo("default/a:53/UDP");
+    assertThat(a.body().path("destinations").get(1).asText()).isEqualTo("default/a:443/TCP");
+    assertThat(a.body().path("destinations")).hasSize(6);
+  }
+
+  @Test
+  void aProbeThatCouldNotConvergeSaysSo() throws Exception {
+    converged.set(false);
+    Answer a = get("/probe?port=80");
+    assertThat(a.status()).isEqualTo(200);
+    assertThat(a.body().path("convergence").path("converged").asBoolean()).isFalse();
+    assertThat(a.body().path("convergence").path("held").asText()).contains("Pod/default/x");
+  }
+
+  @Test
+  void badProbeRequestsAreRefusedClearly() throws Exception {
+    assertThat(get("/probe?port=80/XTP").body().path("error").asText())
+        .contains("80/XTP")
+        .contains("TCP, UDP or SCTP");
+    assertThat(get("/probe?port=99999").status()).isEqualTo(400);
+    assertThat(get("/probe?to=nodes").body().path("error").asText()).contains("pods, services");
+    assertThat(get("/probe?timeout=soon").status()).isEqualTo(400);
+    Answer external = get("/probe?from=external");
+    assertThat(external.status()).isEqualTo(501);
+    assertThat(external.body().path("error").asText()).contains("floating IPs");
+  }
+
+  @Test
+  void traceExplainsADeliveredPacketAndItsReply() throws Exception {
+    Answer a = get("/trace?source=default/a&destination=b&port=80/TCP");
+    assertThat(a.status()).isEqualTo(200);
+    JsonNode t = a.body();
+    assertThat(t.path("verdict").asText()).isEqualTo("delivered");
+    assertThat(t.path("packet").asText()).isEqualTo("tcp 10.1.0.2:49152 -> 10.1.0.3:80");
+    List<String> stages = new ArrayList<>();
+    t.path("steps").forEach(s -> stages.add(s.path("stage").asText()));
+    assertThat(stages)
+        .containsSubsequence("source", "vrf", "route", "policy-out", "tunnel", "policy-in")
+        .contains("deliver");
+    assertThat(t.path("reply").path("verdict").asText()).isEqualTo("delivered");
+    assertThat(t.path("reply").path("steps").get(0).path("detail").asText())
+        .contains("reply of the allowed flow");
+  }
+
+  @Test
+  void traceExplainsADrop() throws Exception {
+    JsonNode t = get("/trace?source=default/a&destination=default/c&port=8080/TCP").body();
+    assertThat(t.path("verdict").asText()).isEqualTo("dropped");
+    assertThat(t.path("reason").asText()).contains("no route to 10.2.0.2");
+    assertThat(t.has("reply")).isFalse();
+  }
+
+  @Test
+  void traceToAnAddressAndWithTheDestinationsDeclaredPort() throws Exception {
+    JsonNode t = get("/trace?source=default/a&destination=10.1.0.3&port=80").body();
+    assertThat(t.path("verdict").asText()).isEqualTo("delivered");
+    Answer noPort = get("/trace?source=default/a&destination=10.1.0.3");
+    assertThat(noPort.status()).isEqualTo(400); // an address declares no port
+    assertThat(noPort.body().path("error").asText()).contains("--port");
+    JsonNode byName = get("/trace?source=default/a&destination=default/c").body();
+    assertThat(byName.path("port").asText()).isEqualTo("8080/TCP");
+  }
+
+  @Test
+  void badTraceRequestsAreRefusedClearly() throws Exception {
+    assertThat(get("/trace?destination=default/b").status()).isEqualTo(400);
+    Answer unknown = get("/trace?source=default/nope&destination=default/b&port=80");
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(unknown.body().path("error").asText()).contains("default/nope");
+    assertThat(get("/trace?source=a/b/c&destination=default/b&port=80").status()).isEqualTo(400);
+  }
+
+  @Test
+  void routingInstancesShowRoutesAndPolicies() throws Exception {
+    Answer all = get("/routing-instances");
+    assertThat(all.status()).isEqualTo(200);
+    assertThat(all.body().path("routing-instances")).hasSize(2);
+    Answer one = get("/routing-instances/" + q(blue.fqName().toString()));
+    assertThat(one.body().path("routes")).hasSize(2);
+    assertThat(one.body().path("routes").get(0).path("next_hop").path("pod").asText())
+        .isEqualTo("default/a");
+    assertThat(get("/routing-instances/" + q("default-domain:p:green")).status()).isEqualTo(404);
+    assertThat(objects.cache().count(ObjectType.VIRTUAL_NETWORK)).isEqualTo(2);
+  }
+
+  @Test
+  void withoutAForwardingModelTheRoutesAnswer503() throws Exception {
+    try (ConfigApiServer bare = new ConfigApiServer(objects).start("127.0.0.1", 0)) {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(bare.url() + "/probe")).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(503);
+    }
+  }
+}

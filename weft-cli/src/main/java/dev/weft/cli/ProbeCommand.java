@@ -1,0 +1,151 @@
+package dev.weft.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code weft probe}: the reachability matrix from the converged state, through the forwarding
+ * model.
+ */
+@Command(
+    name = "probe",
+    description = {
+      "Who can reach whom: every source pod x every destination pod and port, through Weft's"
+          + " forwarding model, after waiting until every change made before the call is processed.",
+      "Cells: '.' reachable, 'X' not reachable, 'P' (services) some backends reachable.",
+      "Exit status 3 when Weft did not converge within --timeout (the matrix is printed anyway)."
+    })
+final class ProbeCommand implements Callable<Integer> {
+  static final int NOT_CONVERGED = 3;
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  @Option(names = "--from", defaultValue = "pods", description = "pods or external")
+  String from;
+
+  @Option(names = "--to", defaultValue = "pods", description = "pods or services")
+  String to;
+
+  @Option(
+      names = "--port",
+      description =
+          "PORT/PROTO such as 80/TCP, 53/UDP (repeatable); default: each container port the"
+              + " destination pod declares")
+  List<String> ports = new ArrayList<>();
+
+  @Option(names = "--real", description = "Measure with real connections (needs the lab)")
+  boolean real;
+
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "text",
+      description = "text or json")
+  String output;
+
+  @Option(
+      names = "--timeout",
+      defaultValue = "60",
+      description = "Seconds to wait for convergence (default ${DEFAULT-VALUE})")
+  double timeout;
+
+  @Mixin ServerOption server;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!output.equals("text") && !output.equals("json")) {
+      throw new IllegalArgumentException("-o " + output + ": expected text or json");
+    }
+    if (!List.of("pods", "external").contains(from)) {
+      throw new IllegalArgumentException("--from " + from + ": expected pods or external");
+    }
+    if (!List.of("pods", "services").contains(to)) {
+      throw new IllegalArgumentException("--to " + to + ": expected pods or services");
+    }
+    if (real) {
+      throw new IllegalArgumentException(
+          "--real measures with real connections between pods of the lab (weft up --lab), which"
+              + " this build does not have; without --real the matrix comes from the forwarding"
+              + " model");
+    }
+    StringBuilder query =
+        new StringBuilder("/probe?from=")
+            .append(ServerClient.encode(from))
+            .append("&to=")
+            .append(ServerClient.encode(to))
+            .append("&timeout=")
+            .append(timeout);
+    for (String p : ports) {
+      query.append("&port=").append(ServerClient.encode(p));
+    }
+    JsonNode result = server.client().get(query.toString());
+    JsonNode convergence = result.path("convergence");
+    ObjectNode contract = JSON.createObjectNode();
+    contract.set("sources", result.path("sources"));
+    contract.set("destinations", result.path("destinations"));
+    contract.set("matrix", result.path("matrix"));
+    if (output.equals("json")) {
+      System.out.println(JSON.writeValueAsString(contract));
+    } else {
+      printText(contract, System.out);
+    }
+    if (!convergence.path("converged").asBoolean(true)) {
+      System.err.println(
+          "weft probe: gave up waiting for convergence after "
+              + timeout
+              + " s ("
+              + convergence.path("held").asText()
+              + "); the matrix shows the state compiled so far");
+      return NOT_CONVERGED;
+    }
+    return 0;
+  }
+
+  /** Destinations numbered in a legend, one row per source: wide matrices stay readable. */
+  static void printText(JsonNode m, PrintStream out) {
+    List<String> sources = new ArrayList<>();
+    m.path("sources").forEach(s -> sources.add(s.asText()));
+    List<String> dests = new ArrayList<>();
+    m.path("destinations").forEach(d -> dests.add(d.asText()));
+    if (sources.isEmpty() || dests.isEmpty()) {
+      out.println(
+          sources.isEmpty()
+              ? "no source pods"
+              : "no destinations (no --port given and no pod declares a container port)");
+      return;
+    }
+    int width = String.valueOf(dests.size()).length();
+    out.println("destinations:");
+    for (int j = 0; j < dests.size(); j++) {
+      out.printf("  %" + width + "d  %s%n", j + 1, dests.get(j));
+    }
+    int name = "source".length();
+    for (String s : sources) {
+      name = Math.max(name, s.length());
+    }
+    StringBuilder header = new StringBuilder(String.format("%-" + name + "s ", "source"));
+    for (int j = 0; j < dests.size(); j++) {
+      header.append(' ').append(String.format("%" + width + "d", j + 1));
+    }
+    out.println();
+    out.println(header);
+    for (int i = 0; i < sources.size(); i++) {
+      String row = m.path("matrix").path(i).asText();
+      StringBuilder line = new StringBuilder(String.format("%-" + name + "s ", sources.get(i)));
+      for (int j = 0; j < row.length(); j++) {
+        line.append(' ').append(String.format("%" + width + "s", row.charAt(j)));
+      }
+      out.println(line);
+    }
+    out.println();
+    out.println(". reachable   X not reachable   P some backends reachable");
+  }
+}

@@ -1,0 +1,218 @@
+package dev.weft.cli;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.weft.kube.ClusterConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
+
+/**
+ * A Weft started in-process ({@code weft up} on the embedded Kubernetes API, SQLite store in a
+ * fresh data directory of its own) and driven through the {@code weft} command line, as a user
+ * would drive it.
+ *
+ * <p>Commands print to {@code System.out}, which is process-wide, so commands from all instances
+ * run one at a time.
+ */
+final class InProcessWeft implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Object CONSOLE = new Object();
+  private static final String DEFAULT_POD_NETWORK =
+      "default-domain:k8s-default:k8s-default-pod-network";
+
+  private final Path dataDir;
+  private final WeftServer server;
+
+  /** What one command did. */
+  record Run(int exitCode, String out, String err) {}
+
+  private InProcessWeft(Path dataDir, WeftServer server) {
+    this.dataDir = dataDir;
+    this.server = server;
+  }
+
+  /**
+   * Starts a Weft with two simulated nodes in a new temporary data directory, and returns once the
+   * cluster's own objects (project {@code k8s-default}, the default pod network) exist, which
+   * {@code weft apply} of user networks needs.
+   */
+  static InProcessWeft start() throws Exception {
+    Path dir = Files.createTempDirectory("weft-test-");
+    WeftServer server;
+    try {
+      server =
+          WeftServer.start(
+              new WeftServer.Options(
+                  dir,
+                  "127.0.0.1",
+                  0,
+                  null,
+                  0,
+                  null,
+                  ClusterConfig.defaults(),
+                  List.of("node-1", "node-2"),
+                  4));
+    } catch (Exception | Error e) {
+      deleteRecursively(dir);
+      throw e;
+    }
+    InProcessWeft weft = new InProcessWeft(dir, server);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> weft.objectNames("virtual-networks").contains(DEFAULT_POD_NETWORK));
+    } catch (RuntimeException | Error e) {
+      weft.close();
+      throw e;
+    }
+    return weft;
+  }
+
+  /** Runs {@code weft ARGS --server URL} and returns its exit code and output. */
+  Run run(List<String> args) {
+    List<String> all = new ArrayList<>(args);
+    all.add("--server");
+    all.add(server.apiUrl());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    synchronized (CONSOLE) {
+      PrintStream savedOut = System.out;
+      PrintStream savedErr = System.err;
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code;
+      try {
+        code = Main.run(all.toArray(String[]::new));
+      } finally {
+        System.setOut(savedOut);
+        System.setErr(savedErr);
+      }
+      return new Run(
+          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Runs a command that must succeed (exit code 0); returns what it printed. */
+  String runOk(String... args) {
+    Run r = run(List.of(args));
+    if (r.exitCode() != 0) {
+      throw new AssertionError(
+          "weft "
+              + String.join(" ", args)
+              + " exited with "
+              + r.exitCode()
+              + "\nstdout:\n"
+              + r.out()
+              + "\nstderr:\n"
+              + r.err());
+    }
+    return r.out();
+  }
+
+  /** {@code weft probe -o json ARGS}, which must converge; the matrix it printed. */
+  ProbeMatrix probe(List<String> args) {
+    List<String> all = new ArrayList<>(List.of("probe", "-o", "json"));
+    all.addAll(args);
+    return ProbeMatrix.parse(runOk(all.toArray(String[]::new)));
+  }
+
+  /** The FQ names ({@code a:b:c}) of the Weft objects of a kind, such as virtual-networks. */
+  List<String> objectNames(String plural) throws IOException {
+    JsonNode listed = JSON.readTree(runOk("get", plural, "-o", "json"));
+    List<String> names = new ArrayList<>();
+    for (JsonNode o : listed.path(plural)) {
+      List<String> parts = new ArrayList<>();
+      o.path("fq_name").forEach(p -> parts.add(p.asText()));
+      names.add(String.join(":", parts));
+    }
+    return names;
+  }
+
+  /** The Kubernetes pod list as {@code weft get pods -A -o json} prints it. */
+  JsonNode pods() throws IOException {
+    return JSON.readTree(runOk("get", "pods", "-A", "-o", "json"));
+  }
+
+  /**
+   * Waits until every pod is bound to a node, as a user would wait for the scheduler before
+   * probing: binding is the embedded scheduler's change, made after {@code weft apply} returned, so
+   * the probe's barrier (changes made before the call) does not cover it.
+   */
+  void awaitPodsScheduled() {
+    awaitPods("bound to a node", p -> !p.path("spec").path("nodeName").asText("").isEmpty());
+  }
+
+  /**
+   * Waits until every pod is bound and has its address in {@code status.podIP} (written back by the
+   * embedded kubelet stand-in once Weft gave the pod an address; the probe's barrier does not wait
+   * for that write-back).
+   */
+  void awaitPodsRunning() {
+    awaitPods(
+        "running with an address",
+        p ->
+            !p.path("spec").path("nodeName").asText("").isEmpty()
+                && !p.path("status").path("podIP").asText("").isEmpty());
+  }
+
+  private void awaitPods(String what, Predicate<JsonNode> ready) {
+    List<String> waiting = new ArrayList<>();
+    try {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(20))
+          .until(
+              () -> {
+                waiting.clear();
+                for (JsonNode p : pods().path("items")) {
+                  if (!ready.test(p)) {
+                    waiting.add(
+                        p.path("metadata").path("namespace").asText()
+                            + "/"
+                            + p.path("metadata").path("name").asText());
+                  }
+                }
+                return waiting.isEmpty();
+              });
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("pods not " + what + " after 30 s: " + waiting, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.close();
+    } finally {
+      deleteRecursively(dataDir);
+    }
+  }
+
+  static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not delete " + dir, e);
+    }
+  }
+}

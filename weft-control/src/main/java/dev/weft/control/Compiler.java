@@ -1,0 +1,747 @@
+package dev.weft.control;
+
+import dev.weft.model.Action;
+import dev.weft.model.AddressMatch;
+import dev.weft.model.ConfigObject;
+import dev.weft.model.FqName;
+import dev.weft.model.InstanceIp;
+import dev.weft.model.IpPrefix;
+import dev.weft.model.NetworkPolicy;
+import dev.weft.model.ObjectType;
+import dev.weft.model.Owner;
+import dev.weft.model.PolicyLink;
+import dev.weft.model.PolicyRule;
+import dev.weft.model.Ref;
+import dev.weft.model.VirtualMachine;
+import dev.weft.model.VirtualMachineInterface;
+import dev.weft.model.VirtualNetwork;
+import dev.weft.model.VirtualRouter;
+import dev.weft.store.objects.ObjectCache;
+import java.lang.ref.WeakReference;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.WeakHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+
+/**
+ * Keeps the compiled forwarding state ({@link CompiledView}) in step with the object cache,
+ * incrementally: each changed object recompiles only what depends on it. A pod's interface or
+ * address touches that interface's host routes; a network's policy links or a policy's rules touch
+ * the ACLs of the networks it is attached to and the route leaking between them. Nothing rescans
+ * the store.
+ *
+ * <p>Changes arrive on the cache's watch thread in whole batches ({@link ObjectCache.Listener}) and
+ * are applied under a write lock; {@link #read} runs a reader against a consistent state under the
+ * read lock, and {@link #awaitRevision} is the barrier for "compiled up to this store revision".
+ */
+public final class Compiler implements ObjectCache.Listener, AutoCloseable {
+  /** Told, on the compiling thread, which parts changed (for dataplanes that program deltas). */
+  public interface ChangeListener {
+    void onVrfChanged(FqName network);
+
+    void onEndpointChanged(UUID interfaceUuid);
+  }
+
+  private static final Comparator<Route> BY_PREFIX = Comparator.comparing(r -> r.prefix().cidr());
+
+  private final ReentrantReadWriteLock rw = new ReentrantReadWriteLock();
+  private final ReentrantLock revisionLock = new ReentrantLock();
+  private final Condition advanced = revisionLock.newCondition();
+  private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
+  private final ObjectCache cache;
+  private volatile long revision;
+  private volatile boolean closed;
+
+  // Source objects, and the reverse indexes the incremental updates need.
+  private final Map<UUID, VirtualNetwork> networks = new HashMap<>();
+  private final Map<UUID, NetworkPolicy> policies = new HashMap<>();
+  private final Map<UUID, Set<FqName>> attachedTo = new HashMap<>(); // policy -> networks
+  private final Map<UUID, VirtualMachineInterface> interfaces = new HashMap<>();
+  private final Map<UUID, VirtualMachine> machines = new HashMap<>();
+  private final Map<UUID, Set<UUID>> interfacesOfMachine = new HashMap<>();
+  private final Map<UUID, InstanceIp> instanceIps = new HashMap<>();
+  private final Map<UUID, Set<UUID>> ipsOfInterface = new HashMap<>();
+  private final Map<UUID, VirtualRouter> routers = new HashMap<>();
+  private final Map<UUID, Set<UUID>> machinesOnRouter = new HashMap<>();
+
+  // Compiled state.
+  private final Map<FqName, VrfState> vrfs = new HashMap<>();
+  private final Map<FqName, Map<String, Route>> hostRoutes = new HashMap<>(); // network -> routes
+  // network -> address -> the interfaces with that address, from which its host route is made
+  private final Map<FqName, Map<String, TreeMap<UUID, NextHop.Interface>>> claims = new HashMap<>();
+  private final Map<UUID, Endpoint> endpoints = new HashMap<>();
+
+  // What the batch being applied touched.
+  private final Set<FqName> dirtyVrfs = new LinkedHashSet<>();
+  private final Set<UUID> dirtyEndpoints = new LinkedHashSet<>();
+
+  private final View view = new View();
+
+  /*
+   * One instance per network name in the compiled state (VRFs, endpoints, routes, ACL entries,
+   * imports), with its parts interned: the forwarding model compares these names for every packet,
+   * and FqName.equals, a record's, is an identity check when both are the same instance. Weak, so a
+   * name no compiled state holds any more is let go.
+   */
+  private final Map<FqName, WeakReference<FqName>> names = new WeakHashMap<>();
+
+  private Compiler(ObjectCache cache) {
+    this.cache = cache;
+  }
+
+  /** Compiles what {@code cache} holds and follows its changes. */
+  public static Compiler follow(ObjectCache cache) {
+    Compiler c = new Compiler(cache);
+    cache.addListener(c);
+    c.rw.writeLock().lock();
+    long loaded;
+    try {
+      // Everything up to this revision is in the cache's maps (it applies, then advances).
+      loaded = cache.revision();
+      c.prime();
+      c.dirtyVrfs.clear();
+      c.dirtyEndpoints.clear();
+    } finally {
+      c.rw.writeLock().unlock();
+    }
+    c.advance(loaded);
+    return c;
+  }
+
+  public void addChangeListener(ChangeListener l) {
+    listeners.add(l);
+  }
+
+  /** Runs {@code reader} against the state as of one revision; compiling waits meanwhile. */
+  public <T> T read(Function<CompiledView, T> reader) {
+    rw.readLock().lock();
+    try {
+      return reader.apply(view);
+    } finally {
+      rw.readLock().unlock();
+    }
+  }
+
+  public long revision() {
+    return revision;
+  }
+
+  /**
+   * Waits until every change up to store revision {@code target} is compiled.
+   *
+   * @return false if {@code timeout} passed first, or the compiler was closed
+   */
+  public boolean awaitRevision(long target, Duration timeout) throws InterruptedException {
+    long nanos = timeout.toNanos();
+    revisionLock.lockInterruptibly();
+    try {
+      while (revision < target) {
+        if (closed || nanos <= 0) {
+          return false;
+        }
+        nanos = advanced.awaitNanos(nanos);
+      }
+      return true;
+    } finally {
+      revisionLock.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    revisionLock.lock();
+    try {
+      advanced.signalAll();
+    } finally {
+      revisionLock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Following the cache
+
+  /**
+   * Takes in the objects the cache held before this compiler listened. Changes told meanwhile are
+   * harmless twice: each step recompiles from the objects as they now are.
+   */
+  private void prime() {
+    for (ObjectType t :
+        List.of(
+            ObjectType.VIRTUAL_ROUTER,
+            ObjectType.NETWORK_POLICY,
+            ObjectType.VIRTUAL_NETWORK,
+            ObjectType.VIRTUAL_MACHINE,
+            ObjectType.VIRTUAL_MACHINE_INTERFACE,
+            ObjectType.INSTANCE_IP)) {
+      for (var s : cache.list(t)) {
+        ConfigObject o = s.object();
+        if (known(o) == null) {
+          change(null, o);
+        }
+      }
+    }
+  }
+
+  private ConfigObject known(ConfigObject o) {
+    return switch (o.type()) {
+      case VIRTUAL_NETWORK -> networks.get(o.uuid());
+      case NETWORK_POLICY -> policies.get(o.uuid());
+      case VIRTUAL_MACHINE_INTERFACE -> interfaces.get(o.uuid());
+      case VIRTUAL_MACHINE -> machines.get(o.uuid());
+      case INSTANCE_IP -> instanceIps.get(o.uuid());
+      case VIRTUAL_ROUTER -> routers.get(o.uuid());
+      default -> null;
+    };
+  }
+
+  @Override
+  public void onChange(ConfigObject before, ConfigObject after) {
+    rw.writeLock().lock();
+    try {
+      change(before, after);
+    } finally {
+      rw.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public void onApplied(long storeRevision) {
+    List<FqName> vrfsChanged;
+    List<UUID> endpointsChanged;
+    rw.writeLock().lock();
+    try {
+      vrfsChanged = List.copyOf(dirtyVrfs);
+      endpointsChanged = List.copyOf(dirtyEndpoints);
+      dirtyVrfs.clear();
+      dirtyEndpoints.clear();
+    } finally {
+      rw.writeLock().unlock();
+    }
+    for (ChangeListener l : listeners) {
+      vrfsChanged.forEach(l::onVrfChanged);
+      endpointsChanged.forEach(l::onEndpointChanged);
+    }
+    advance(storeRevision);
+  }
+
+  private void advance(long storeRevision) {
+    revisionLock.lock();
+    try {
+      if (storeRevision > revision) {
+        revision = storeRevision;
+      }
+      advanced.signalAll();
+    } finally {
+      revisionLock.unlock();
+    }
+  }
+
+  private void change(ConfigObject before, ConfigObject after) {
+    ConfigObject any = after != null ? after : before;
+    switch (any.type()) {
+      case VIRTUAL_NETWORK -> network((VirtualNetwork) before, (VirtualNetwork) after);
+      case NETWORK_POLICY -> policy((NetworkPolicy) before, (NetworkPolicy) after);
+      case VIRTUAL_MACHINE_INTERFACE ->
+          vmi((VirtualMachineInterface) before, (VirtualMachineInterface) after);
+      case VIRTUAL_MACHINE -> machine((VirtualMachine) before, (VirtualMachine) after);
+      case INSTANCE_IP -> instanceIp((InstanceIp) before, (InstanceIp) after);
+      case VIRTUAL_ROUTER -> router((VirtualRouter) before, (VirtualRouter) after);
+      default -> {}
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Networks and policies: ACLs and route leaking
+
+  private void network(VirtualNetwork before, VirtualNetwork after) {
+    Set<UUID> touchedPolicies = new HashSet<>();
+    if (before != null) {
+      networks.remove(before.uuid());
+      for (PolicyLink l : before.networkPolicyRefs()) {
+        touchedPolicies.add(l.policy().uuid());
+        removeFrom(attachedTo, l.policy().uuid(), before.fqName());
+      }
+      if (after == null || !after.fqName().equals(before.fqName())) {
+        vrfs.remove(before.fqName());
+        dirtyVrfs.add(before.fqName());
+      }
+    }
+    if (after != null) {
+      networks.put(after.uuid(), after);
+      for (PolicyLink l : after.networkPolicyRefs()) {
+        touchedPolicies.add(l.policy().uuid());
+        attachedTo.computeIfAbsent(l.policy().uuid(), k -> new HashSet<>()).add(after.fqName());
+      }
+      vrfs.computeIfAbsent(canonical(after.fqName()), VrfState::new);
+      recompileAcl(after.fqName());
+    }
+    Set<FqName> reconnect = new HashSet<>();
+    if (before != null) {
+      reconnect.add(before.fqName());
+    }
+    if (after != null) {
+      reconnect.add(after.fqName());
+    }
+    for (UUID p : touchedPolicies) {
+      reconnect.addAll(attachedTo.getOrDefault(p, Set.of()));
+    }
+    reconnect.forEach(this::reconnect);
+  }
+
+  private void policy(NetworkPolicy before, NetworkPolicy after) {
+    UUID uuid = after != null ? after.uuid() : before.uuid();
+    if (after == null) {
+      policies.remove(uuid);
+    } else {
+      policies.put(uuid, after);
+    }
+    Set<FqName> attached = Set.copyOf(attachedTo.getOrDefault(uuid, Set.of()));
+    for (FqName n : attached) {
+      recompileAcl(n);
+    }
+    for (FqName n : attached) {
+      reconnect(n);
+    }
+  }
+
+  private VirtualNetwork networkNamed(FqName fq) {
+    UUID uuid = cache.get(ObjectType.VIRTUAL_NETWORK, fq).map(s -> s.object().uuid()).orElse(null);
+    VirtualNetwork n = uuid == null ? null : networks.get(uuid);
+    if (n != null && n.fqName().equals(fq)) {
+      return n;
+    }
+    for (VirtualNetwork candidate : networks.values()) { // the cache may be ahead of this compiler
+      if (candidate.fqName().equals(fq)) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  private List<PolicyLink> sortedLinks(VirtualNetwork n) {
+    List<PolicyLink> links = new ArrayList<>(n.networkPolicyRefs());
+    links.sort(
+        Comparator.comparingInt(PolicyLink::sequence)
+            .thenComparing(l -> String.valueOf(l.policy().to())));
+    return links;
+  }
+
+  private void recompileAcl(FqName network) {
+    VrfState vrf = vrfs.get(network);
+    VirtualNetwork n = networkNamed(network);
+    if (vrf == null || n == null) {
+      return;
+    }
+    List<FqName> present = new ArrayList<>();
+    List<FqName> missing = new ArrayList<>();
+    List<AclEntry> entries = new ArrayList<>();
+    for (PolicyLink link : sortedLinks(n)) {
+      NetworkPolicy p = policies.get(link.policy().uuid());
+      if (p == null) {
+        missing.add(link.policy().to());
+        continue;
+      }
+      present.add(p.fqName());
+      List<PolicyRule> rules = p.rules();
+      for (int i = 0; i < rules.size(); i++) {
+        PolicyRule r = canonical(rules.get(i));
+        entries.add(new AclEntry(p.fqName(), i + 1, false, r));
+        if (r.direction().equals("<>")) {
+          entries.add(new AclEntry(p.fqName(), i + 1, true, r));
+        }
+      }
+    }
+    Acl acl = new Acl(vrf.network, present, missing, entries);
+    if (!acl.equals(vrf.acl)) {
+      vrf.acl = acl;
+      dirtyVrfs.add(network);
+    }
+  }
+
+  /**
+   * Recomputes which networks leak routes into {@code network}: those sharing an attached policy
+   * that has a pass rule naming both networks (Contrail's rule for connecting routing instances).
+   * Routes leak both ways, whatever the rule's direction: the ACL decides which side may open a
+   * flow, and replies need the route back.
+   */
+  private void reconnect(FqName network) {
+    VrfState vrf = vrfs.get(network);
+    if (vrf == null) {
+      return;
+    }
+    VirtualNetwork n = networkNamed(network);
+    Map<FqName, List<FqName>> imports = new TreeMap<>();
+    if (n != null) {
+      for (PolicyLink link : sortedLinks(n)) {
+        NetworkPolicy p = policies.get(link.policy().uuid());
+        if (p == null) {
+          continue;
+        }
+        Set<FqName> attached = attachedTo.getOrDefault(p.uuid(), Set.of());
+        for (PolicyRule r : p.rules()) {
+          FqName other = canonical(otherEnd(r, network));
+          if (other != null && attached.contains(other) && vrfs.containsKey(other)) {
+            List<FqName> via = imports.computeIfAbsent(other, k -> new ArrayList<>());
+            if (!via.contains(p.fqName())) {
+              via.add(p.fqName());
+            }
+          }
+        }
+      }
+    }
+    if (!imports.equals(vrf.imports)) {
+      vrf.imports = imports;
+      dirtyVrfs.add(network);
+    }
+  }
+
+  private static FqName otherEnd(PolicyRule r, FqName network) {
+    if (r.action() != Action.PASS) {
+      return null;
+    }
+    AddressMatch s = r.source();
+    AddressMatch d = r.destination();
+    if (s.virtualNetwork() == null || d.virtualNetwork() == null) {
+      return null;
+    }
+    if (s.virtualNetwork().equals(network) && !d.virtualNetwork().equals(network)) {
+      return d.virtualNetwork();
+    }
+    if (d.virtualNetwork().equals(network) && !s.virtualNetwork().equals(network)) {
+      return s.virtualNetwork();
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Interfaces: endpoints and host routes
+
+  private void vmi(VirtualMachineInterface before, VirtualMachineInterface after) {
+    if (before != null) {
+      interfaces.remove(before.uuid());
+      if (before.virtualMachine() != null) {
+        removeFrom(interfacesOfMachine, before.virtualMachine().uuid(), before.uuid());
+      }
+    }
+    if (after != null) {
+      interfaces.put(after.uuid(), after);
+      if (after.virtualMachine() != null) {
+        interfacesOfMachine
+            .computeIfAbsent(after.virtualMachine().uuid(), k -> new HashSet<>())
+            .add(after.uuid());
+      }
+    }
+    recompileEndpoint(after != null ? after.uuid() : before.uuid());
+  }
+
+  private void instanceIp(InstanceIp before, InstanceIp after) {
+    Set<UUID> touched = new HashSet<>();
+    if (before != null) {
+      instanceIps.remove(before.uuid());
+      for (Ref r : before.interfaces()) {
+        removeFrom(ipsOfInterface, r.uuid(), before.uuid());
+        touched.add(r.uuid());
+      }
+    }
+    if (after != null) {
+      instanceIps.put(after.uuid(), after);
+      for (Ref r : after.interfaces()) {
+        ipsOfInterface.computeIfAbsent(r.uuid(), k -> new HashSet<>()).add(after.uuid());
+        touched.add(r.uuid());
+      }
+    }
+    touched.forEach(this::recompileEndpoint);
+  }
+
+  private void machine(VirtualMachine before, VirtualMachine after) {
+    UUID uuid = after != null ? after.uuid() : before.uuid();
+    if (before != null && before.virtualRouter() != null) {
+      removeFrom(machinesOnRouter, before.virtualRouter().uuid(), uuid);
+    }
+    if (after == null) {
+      machines.remove(uuid);
+    } else {
+      machines.put(uuid, after);
+      if (after.virtualRouter() != null) {
+        machinesOnRouter
+            .computeIfAbsent(after.virtualRouter().uuid(), k -> new HashSet<>())
+            .add(uuid);
+      }
+    }
+    Set.copyOf(interfacesOfMachine.getOrDefault(uuid, Set.of())).forEach(this::recompileEndpoint);
+  }
+
+  private void router(VirtualRouter before, VirtualRouter after) {
+    UUID uuid = after != null ? after.uuid() : before.uuid();
+    if (after == null) {
+      routers.remove(uuid);
+    } else {
+      routers.put(uuid, after);
+    }
+    for (UUID vm : Set.copyOf(machinesOnRouter.getOrDefault(uuid, Set.of()))) {
+      Set.copyOf(interfacesOfMachine.getOrDefault(vm, Set.of())).forEach(this::recompileEndpoint);
+    }
+  }
+
+  private void recompileEndpoint(UUID interfaceUuid) {
+    Endpoint old = endpoints.get(interfaceUuid);
+    Endpoint now = endpointOf(interfaceUuid);
+    if (Objects.equals(old, now)) {
+      return;
+    }
+    if (old != null) {
+      endpoints.remove(interfaceUuid);
+      for (String a : old.addresses()) {
+        unclaim(old.network(), a, interfaceUuid);
+      }
+      dirtyVrfs.add(old.network());
+    }
+    if (now != null) {
+      endpoints.put(interfaceUuid, now);
+      NextHop.Interface hop = new NextHop.Interface(interfaceUuid, now.node(), now.nodeAddress());
+      for (String a : now.addresses()) {
+        claim(now.network(), a, hop);
+      }
+      dirtyVrfs.add(now.network());
+    }
+    dirtyEndpoints.add(interfaceUuid);
+  }
+
+  /*
+   * An address may be claimed by several interfaces of one network (one instance IP on two
+   * interfaces, or an address handed out twice). The route then goes to all of them, as ECMP in
+   * interface UUID order, whatever order the claims arrived in: otherwise the route would be
+   * whichever claim came last, and would vanish with the first claimant to go, so the compiled
+   * state would depend on the history of changes rather than on the objects.
+   */
+
+  private void claim(FqName network, String address, NextHop.Interface hop) {
+    claims
+        .computeIfAbsent(network, k -> new HashMap<>())
+        .computeIfAbsent(address, k -> new TreeMap<>())
+        .put(hop.interfaceUuid(), hop);
+    reroute(network, address);
+  }
+
+  private void unclaim(FqName network, String address, UUID interfaceUuid) {
+    Map<String, TreeMap<UUID, NextHop.Interface>> byAddress = claims.get(network);
+    TreeMap<UUID, NextHop.Interface> claimants = byAddress == null ? null : byAddress.get(address);
+    if (claimants == null || claimants.remove(interfaceUuid) == null) {
+      return;
+    }
+    if (claimants.isEmpty()) {
+      byAddress.remove(address);
+      if (byAddress.isEmpty()) {
+        claims.remove(network);
+      }
+    }
+    reroute(network, address);
+  }
+
+  private void reroute(FqName network, String address) {
+    Map<String, TreeMap<UUID, NextHop.Interface>> byAddress = claims.get(network);
+    TreeMap<UUID, NextHop.Interface> claimants = byAddress == null ? null : byAddress.get(address);
+    if (claimants == null) {
+      Map<String, Route> routes = hostRoutes.get(network);
+      if (routes != null) {
+        routes.remove(address);
+        if (routes.isEmpty()) {
+          hostRoutes.remove(network);
+        }
+      }
+      return;
+    }
+    NextHop hop =
+        claimants.size() == 1
+            ? claimants.firstEntry().getValue()
+            : new NextHop.Ecmp(List.copyOf(claimants.values()));
+    Map<String, Route> routes = hostRoutes.computeIfAbsent(network, k -> new HashMap<>());
+    Route was = routes.get(address);
+    routes.put(address, new Route(was != null ? was.prefix() : hostPrefix(address), hop, network));
+  }
+
+  private Endpoint endpointOf(UUID interfaceUuid) {
+    VirtualMachineInterface vmi = interfaces.get(interfaceUuid);
+    if (vmi == null) {
+      return null;
+    }
+    List<InstanceIp> ips = new ArrayList<>();
+    for (UUID ip : ipsOfInterface.getOrDefault(interfaceUuid, Set.of())) {
+      InstanceIp i = instanceIps.get(ip);
+      if (i != null && !i.serviceIp()) {
+        ips.add(i);
+      }
+    }
+    ips.sort(Comparator.comparing((InstanceIp i) -> i.family()).thenComparing(InstanceIp::address));
+    String node = null;
+    String nodeAddress = null;
+    VirtualMachine vm =
+        vmi.virtualMachine() == null ? null : machines.get(vmi.virtualMachine().uuid());
+    if (vm != null && vm.virtualRouter() != null) {
+      node = vm.virtualRouter().to().name();
+      VirtualRouter vr = routers.get(vm.virtualRouter().uuid());
+      nodeAddress = vr == null ? null : vr.ipAddress();
+    }
+    Map<String, String> a = vmi.annotations();
+    boolean pod = "Pod".equals(a.get(Owner.KIND));
+    return new Endpoint(
+        interfaceUuid,
+        vmi.fqName(),
+        canonical(vmi.virtualNetwork().to()),
+        vmi.macAddress(),
+        ips.stream().map(InstanceIp::address).toList(),
+        pod ? a.getOrDefault(Owner.NAMESPACE, "") : "",
+        pod ? a.getOrDefault(Owner.NAME, "") : "",
+        node,
+        nodeAddress);
+  }
+
+  private static IpPrefix hostPrefix(String address) {
+    return IpPrefix.parse(address + (address.indexOf(':') >= 0 ? "/128" : "/32"));
+  }
+
+  /** The one instance of {@code name} in compiled state (null stays null). */
+  private FqName canonical(FqName name) {
+    if (name == null) {
+      return null;
+    }
+    WeakReference<FqName> known = names.get(name);
+    FqName c = known == null ? null : known.get();
+    if (c == null) {
+      c = new FqName(name.parts().stream().map(String::intern).toList());
+      names.put(c, new WeakReference<>(c));
+    }
+    return c;
+  }
+
+  /** {@code r} with its network ends named by their canonical instances; equal to {@code r}. */
+  private PolicyRule canonical(PolicyRule r) {
+    AddressMatch s = r.source();
+    AddressMatch d = r.destination();
+    if (s.virtualNetwork() == null && d.virtualNetwork() == null) {
+      return r;
+    }
+    return new PolicyRule(
+        r.action(),
+        r.direction(),
+        r.protocol(),
+        s.virtualNetwork() == null ? s : AddressMatch.network(canonical(s.virtualNetwork())),
+        r.sourcePorts(),
+        d.virtualNetwork() == null ? d : AddressMatch.network(canonical(d.virtualNetwork())),
+        r.destinationPorts());
+  }
+
+  private static <K, V> void removeFrom(Map<K, Set<V>> index, K key, V value) {
+    Set<V> s = index.get(key);
+    if (s != null) {
+      s.remove(value);
+      if (s.isEmpty()) {
+        index.remove(key);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The read side
+
+  private final class VrfState implements Vrf {
+    private final FqName network;
+    private Acl acl;
+    private Map<FqName, List<FqName>> imports = Map.of();
+
+    VrfState(FqName network) {
+      this.network = network;
+      this.acl = Acl.empty(network);
+    }
+
+    @Override
+    public FqName network() {
+      return network;
+    }
+
+    @Override
+    public Map<FqName, List<FqName>> imports() {
+      return imports;
+    }
+
+    @Override
+    public Acl acl() {
+      return acl;
+    }
+
+    @Override
+    public Route lookup(String address) {
+      // Only host routes exist so far: an exact match is the longest prefix.
+      Map<String, Route> own = hostRoutes.get(network);
+      Route r = own == null ? null : own.get(address);
+      if (r != null) {
+        return r;
+      }
+      for (FqName other : imports.keySet()) {
+        Map<String, Route> theirs = hostRoutes.get(other);
+        r = theirs == null ? null : theirs.get(address);
+        if (r != null) {
+          return r;
+        }
+      }
+      return null;
+    }
+
+    @Override
+    public List<Route> routes() {
+      List<Route> out = new ArrayList<>();
+      List<Route> own = new ArrayList<>(hostRoutes.getOrDefault(network, Map.of()).values());
+      own.sort(BY_PREFIX);
+      out.addAll(own);
+      for (FqName other : imports.keySet()) {
+        List<Route> theirs = new ArrayList<>(hostRoutes.getOrDefault(other, Map.of()).values());
+        theirs.sort(BY_PREFIX);
+        out.addAll(theirs);
+      }
+      return out;
+    }
+  }
+
+  private final class View implements CompiledView {
+    @Override
+    public long revision() {
+      return revision;
+    }
+
+    @Override
+    public Endpoint endpoint(UUID interfaceUuid) {
+      return endpoints.get(interfaceUuid);
+    }
+
+    @Override
+    public Collection<Endpoint> endpoints() {
+      return endpoints.values();
+    }
+
+    @Override
+    public Vrf vrf(FqName network) {
+      return vrfs.get(network);
+    }
+
+    @Override
+    public Collection<? extends Vrf> vrfs() {
+      return vrfs.values();
+    }
+  }
+}

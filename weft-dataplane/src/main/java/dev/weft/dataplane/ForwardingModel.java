@@ -1,0 +1,446 @@
+package dev.weft.dataplane;
+
+import dev.weft.control.Acl;
+import dev.weft.control.AclEntry;
+import dev.weft.control.CompiledView;
+import dev.weft.control.Compiler;
+import dev.weft.control.Endpoint;
+import dev.weft.control.NextHop;
+import dev.weft.control.Route;
+import dev.weft.control.Vrf;
+import dev.weft.model.FqName;
+import dev.weft.model.Protocol;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The vRouter's forwarding, in process, over the compiled state: the source interface's routing
+ * instance, longest-prefix match, an ECMP member chosen by a hash of the 5-tuple, the source
+ * network's ACL on the way out, the tunnel to the destination's node, the destination network's ACL
+ * on the way in, delivery. A session remembers the flows it let through (forward and reverse, as
+ * vRouter flow pairs) so that a reply of an allowed flow is allowed.
+ *
+ * <p>{@link #evaluate} is the one implementation of those rules; {@code probe} calls it without
+ * collecting steps, {@code trace} with them.
+ */
+public final class ForwardingModel implements Dataplane {
+  private final Compiler compiler;
+
+  public ForwardingModel(Compiler compiler) {
+    this.compiler = compiler;
+  }
+
+  @Override
+  public String name() {
+    return "model";
+  }
+
+  @Override
+  public Session open() {
+    return new ModelSession();
+  }
+
+  /** The 5-tuple of a flow, the key of the flow table. */
+  private record FlowKey(
+      Protocol protocol, String source, int sourcePort, String destination, int destinationPort) {
+    static FlowKey of(Packet p) {
+      return new FlowKey(
+          p.protocol(), p.source(), p.sourcePort(), p.destination(), p.destinationPort());
+    }
+
+    FlowKey reverse() {
+      return new FlowKey(protocol, destination, destinationPort, source, sourcePort);
+    }
+  }
+
+  /** A flow entry: the interface it delivers to, and what made it. */
+  private record Flow(UUID deliverTo, String origin, boolean reverse) {}
+
+  private final class ModelSession implements Session {
+    private final Map<FlowKey, Flow> flows = new ConcurrentHashMap<>();
+
+    @Override
+    public Verdict send(Packet packet) {
+      return compiler.read(
+          view -> {
+            List<Step> steps = new ArrayList<>();
+            Flow hit = flows.get(FlowKey.of(packet));
+            if (hit != null) {
+              return established(view, packet, hit, steps);
+            }
+            Verdict v = evaluate(view, packet, steps);
+            if (v.delivered()) {
+              String origin = packet.describe();
+              flows.put(FlowKey.of(packet), new Flow(v.destinationInterface(), origin, false));
+              flows.put(
+                  FlowKey.of(packet).reverse(), new Flow(packet.sourceInterface(), origin, true));
+              steps = new ArrayList<>(v.steps());
+              steps.add(
+                  new Step(
+                      "flow",
+                      "flow pair installed: "
+                          + packet.describe()
+                          + " and its reverse, so replies pass"));
+              return new Verdict(true, v.destinationInterface(), v.reason(), steps);
+            }
+            return v;
+          });
+    }
+
+    @Override
+    public void close() {
+      flows.clear();
+    }
+  }
+
+  private static Verdict established(CompiledView view, Packet p, Flow f, List<Step> steps) {
+    Endpoint src = view.endpoint(p.sourceInterface());
+    Endpoint dst = view.endpoint(f.deliverTo());
+    if (src == null || dst == null) {
+      steps.add(new Step("flow", "flow entry for " + p.describe() + " is stale: interface gone"));
+      return drop("an interface of the flow is gone", steps);
+    }
+    String what = f.reverse() ? "reply of the allowed flow " : "packet of the allowed flow ";
+    steps.add(new Step("flow", "flow table hit: " + what + f.origin()));
+    steps.add(new Step("deliver", "delivered to " + describe(dst)));
+    return new Verdict(true, dst.interfaceUuid(), what + f.origin(), steps);
+  }
+
+  /*
+   * Verdicts of the fast path (steps null), with fixed reasons: probe asks for millions of cells and
+   * reads only the verdict, so it must build no sentence, and allocate nothing for a drop. The
+   * explained path (trace) says the same thing in full, with names.
+   */
+  private static final Verdict UNKNOWN_SOURCE = fast("no such source interface");
+  private static final Verdict SPOOFED = fast("spoofed source address");
+  private static final Verdict SOURCE_UNPLACED = fast("source not on any node yet");
+  private static final Verdict NO_VRF = fast("no routing instance");
+  private static final Verdict NO_ROUTE = fast("no route");
+  private static final Verdict HOP_GONE = fast("route points at an interface that is gone");
+  private static final Verdict DENIED_LEAVING = fast("denied leaving the source network");
+  private static final Verdict DESTINATION_UNPLACED = fast("destination not on any node yet");
+  private static final Verdict DENIED_ENTERING = fast("denied entering the destination network");
+  private static final String SELF = "a pod always reaches itself";
+  private static final String SAME_NETWORK = "same network";
+  private static final String BETWEEN_NETWORKS = "allowed between networks";
+
+  private static Verdict fast(String reason) {
+    return new Verdict(false, null, reason, List.of());
+  }
+
+  /**
+   * Forwards one packet without a flow table: the decision for the first packet of a flow.
+   * Thread-safe: it only reads {@code view}.
+   *
+   * @param steps where to record every step, or null to skip explaining (the fast path of probe):
+   *     then the verdict is the same, but its reason is a fixed phrase without names (such as
+   *     {@code no route} or {@code denied leaving the source network}), and nothing is built for a
+   *     dropped packet
+   */
+  public static Verdict evaluate(CompiledView view, Packet p, List<Step> steps) {
+    Endpoint src = view.endpoint(p.sourceInterface());
+    if (src == null) {
+      return steps == null
+          ? UNKNOWN_SOURCE
+          : drop("no interface " + p.sourceInterface() + " is known", steps);
+    }
+    if (steps != null) {
+      steps.add(
+          new Step(
+              "source",
+              describe(src)
+                  + " sends "
+                  + p.describe()
+                  + (src.addresses().isEmpty() ? "" : " (its addresses " + src.addresses() + ")")));
+    }
+    if (!src.addresses().contains(p.source())) {
+      if (steps == null) {
+        return SPOOFED;
+      }
+      return drop(
+          "source address "
+              + p.source()
+              + " is not an address of "
+              + src.displayName()
+              + " (the vRouter drops spoofed packets)",
+          steps);
+    }
+    if (src.addresses().contains(p.destination())) {
+      if (steps != null) {
+        steps.add(
+            new Step(
+                "deliver",
+                "destination is the pod's own address: delivered inside the pod, the vRouter"
+                    + " never sees it"));
+      }
+      return new Verdict(true, src.interfaceUuid(), SELF, stepsOf(steps));
+    }
+    if (!src.placed()) {
+      return steps == null
+          ? SOURCE_UNPLACED
+          : drop(src.displayName() + " is not on any node yet: no vRouter holds it", steps);
+    }
+    Vrf vrf = view.vrf(src.network());
+    if (vrf == null) {
+      return steps == null
+          ? NO_VRF
+          : drop("network " + src.network() + " has no routing instance", steps);
+    }
+    if (steps != null) {
+      steps.add(new Step("vrf", "lookup in VRF " + src.network() + importsText(vrf)));
+    }
+    Route route = vrf.lookup(p.destination());
+    if (route == null) {
+      if (steps == null) {
+        return NO_ROUTE;
+      }
+      return drop(
+          "no route to "
+              + p.destination()
+              + " in VRF "
+              + src.network()
+              + networksText(vrf)
+              + whereIs(view, p.destination()),
+          steps);
+    }
+    NextHop.Interface hop = choose(route.nextHop(), p, steps);
+    Endpoint dst = view.endpoint(hop.interfaceUuid());
+    if (dst == null) {
+      return steps == null
+          ? HOP_GONE
+          : drop("route points at interface " + hop.interfaceUuid() + ", which is gone", steps);
+    }
+    if (steps != null) {
+      String origin =
+          route.origin().equals(src.network())
+              ? "own route"
+              : "leaked from "
+                  + route.origin()
+                  + " by "
+                  + String.join(", ", names(vrf.imports().get(route.origin())));
+      steps.add(
+          new Step(
+              "route",
+              "matched " + route.prefix() + " (" + origin + ") -> next hop " + describe(dst)));
+    }
+    FqName srcNet = src.network();
+    FqName dstNet = dst.network();
+    Acl.Decision out =
+        vrf.acl()
+            .decide(
+                srcNet,
+                p.source(),
+                dstNet,
+                p.destination(),
+                p.protocol(),
+                p.sourcePort(),
+                p.destinationPort());
+    explainAcl("policy-out", vrf.acl(), out, steps);
+    if (!out.passes()) {
+      return steps == null ? DENIED_LEAVING : drop(denied("leaving", vrf.acl(), out), steps);
+    }
+    if (!dst.placed()) {
+      return steps == null
+          ? DESTINATION_UNPLACED
+          : drop(dst.displayName() + " is not on any node yet: no vRouter holds it", steps);
+    }
+    if (steps != null) {
+      if (dst.node().equals(src.node())) {
+        steps.add(new Step("tunnel", "same node " + src.node() + ": switched locally"));
+      } else {
+        steps.add(
+            new Step(
+                "tunnel",
+                "encapsulated from "
+                    + src.node()
+                    + " ("
+                    + orUnknown(src.nodeAddress())
+                    + ") to "
+                    + dst.node()
+                    + " ("
+                    + orUnknown(dst.nodeAddress())
+                    + "), into VRF "
+                    + dstNet));
+      }
+    }
+    Vrf dstVrf = view.vrf(dstNet);
+    if (dstVrf == null) {
+      return steps == null ? NO_VRF : drop("network " + dstNet + " has no routing instance", steps);
+    }
+    Acl.Decision in =
+        dstVrf
+            .acl()
+            .decide(
+                srcNet,
+                p.source(),
+                dstNet,
+                p.destination(),
+                p.protocol(),
+                p.sourcePort(),
+                p.destinationPort());
+    explainAcl("policy-in", dstVrf.acl(), in, steps);
+    if (!in.passes()) {
+      return steps == null ? DENIED_ENTERING : drop(denied("entering", dstVrf.acl(), in), steps);
+    }
+    if (steps == null) {
+      return new Verdict(
+          true,
+          dst.interfaceUuid(),
+          srcNet.equals(dstNet) ? SAME_NETWORK : BETWEEN_NETWORKS,
+          List.of());
+    }
+    steps.add(new Step("deliver", "delivered to " + describe(dst)));
+    return new Verdict(
+        true,
+        dst.interfaceUuid(),
+        srcNet.equals(dstNet)
+            ? "same network " + srcNet
+            : "allowed from " + srcNet + " to " + dstNet,
+        stepsOf(steps));
+  }
+
+  /** The ECMP member for this 5-tuple (the same hash on every node), or the only next hop. */
+  private static NextHop.Interface choose(NextHop hop, Packet p, List<Step> steps) {
+    if (hop instanceof NextHop.Interface i) {
+      return i;
+    }
+    List<NextHop.Interface> members = ((NextHop.Ecmp) hop).members();
+    int index = Math.floorMod(flowHash(p), members.size());
+    if (steps != null) {
+      steps.add(
+          new Step(
+              "ecmp",
+              "ECMP over "
+                  + members.size()
+                  + " next hops: hash of "
+                  + p.describe()
+                  + " picks member "
+                  + (index + 1)));
+    }
+    return members.get(index);
+  }
+
+  /** A hash of the 5-tuple, stable across processes (no identity or random seed in it). */
+  public static int flowHash(Packet p) {
+    int h = p.protocol().ordinal();
+    h = 31 * h + p.source().hashCode();
+    h = 31 * h + p.sourcePort();
+    h = 31 * h + p.destination().hashCode();
+    h = 31 * h + p.destinationPort();
+    h ^= h >>> 16;
+    h *= 0x85ebca6b;
+    h ^= h >>> 13;
+    return h;
+  }
+
+  private static void explainAcl(String stage, Acl acl, Acl.Decision d, List<Step> steps) {
+    if (steps == null) {
+      return;
+    }
+    String where = stage.equals("policy-out") ? "leaving " : "entering ";
+    StringBuilder sb = new StringBuilder(where).append(acl.network()).append(": ");
+    if (acl.policies().isEmpty() && acl.missing().isEmpty()) {
+      sb.append("no policy attached");
+    } else {
+      sb.append("policies ").append(names(acl.policies()));
+      if (!acl.missing().isEmpty()) {
+        sb.append(" (attached but missing: ").append(names(acl.missing())).append(")");
+      }
+    }
+    steps.add(new Step(stage, sb.toString()));
+    int last = d.entryIndex() >= 0 ? d.entryIndex() : acl.entries().size() - 1;
+    for (int i = 0; i <= last; i++) {
+      AclEntry e = acl.entries().get(i);
+      boolean matched = i == d.entryIndex();
+      steps.add(new Step(stage, "  " + (matched ? "MATCH    " : "no match ") + e));
+    }
+    steps.add(new Step(stage, "  => " + d.action().wire() + " (" + basis(acl, d) + ")"));
+  }
+
+  private static String basis(Acl acl, Acl.Decision d) {
+    return switch (d.basis()) {
+      case RULE -> d.entry().policy() + " rule " + d.entry().rule();
+      case SAME_NETWORK -> "traffic within " + acl.network() + " always passes";
+      case NO_POLICY -> "no policy on " + acl.network();
+      case IMPLICIT_DENY -> "no rule of the attached policies passes it: implicit deny";
+    };
+  }
+
+  private static String denied(String where, Acl acl, Acl.Decision d) {
+    return "denied "
+        + where
+        + " "
+        + acl.network()
+        + " by "
+        + (d.entry() == null ? "implicit deny (no rule passes it)" : d.entry().toString());
+  }
+
+  private static String importsText(Vrf vrf) {
+    if (vrf.imports().isEmpty()) {
+      return " (own routes only)";
+    }
+    return " (own routes, and routes leaked from " + names(vrf.imports().keySet()) + ")";
+  }
+
+  /**
+   * For a person reading a trace: where the unrouted address actually is, and that nothing joins
+   * its network to the source's (a scan of the endpoints, on the explained path only).
+   */
+  private static String whereIs(CompiledView view, String address) {
+    for (Endpoint e : view.endpoints()) {
+      if (e.addresses().contains(address)) {
+        return "; "
+            + address
+            + " is "
+            + e.displayName()
+            + " in network "
+            + e.network()
+            + ", which no network policy attached to both networks joins to it";
+      }
+    }
+    return "; no interface Weft knows has " + address;
+  }
+
+  private static String networksText(Vrf vrf) {
+    return vrf.imports().isEmpty()
+        ? ": the destination is not in this network, and no network policy joins it to another"
+        : ": the destination is in none of " + vrf.network() + ", " + names(vrf.imports().keySet());
+  }
+
+  private static String names(java.util.Collection<FqName> names) {
+    if (names == null) {
+      return "";
+    }
+    return String.join(", ", names.stream().map(FqName::toString).toList());
+  }
+
+  private static String describe(Endpoint e) {
+    return e.displayName()
+        + " (interface "
+        + e.interfaceName().name()
+        + ", "
+        + String.join(" ", e.addresses())
+        + ", network "
+        + e.network()
+        + (e.placed() ? ", node " + e.node() : ", not placed")
+        + ")";
+  }
+
+  private static String orUnknown(String s) {
+    return s == null ? "address unknown" : s;
+  }
+
+  private static Verdict drop(String reason, List<Step> steps) {
+    if (steps != null) {
+      steps.add(new Step("drop", reason));
+    }
+    return new Verdict(false, null, reason, stepsOf(steps));
+  }
+
+  private static List<Step> stepsOf(List<Step> steps) {
+    return steps == null ? List.of() : steps;
+  }
+}

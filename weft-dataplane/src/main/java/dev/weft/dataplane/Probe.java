@@ -1,0 +1,97 @@
+package dev.weft.dataplane;
+
+import dev.weft.control.CompiledView;
+import dev.weft.control.Compiler;
+import dev.weft.control.Endpoint;
+import dev.weft.model.Protocol;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.IntStream;
+
+/**
+ * A reachability matrix through the forwarding model: every source × every destination, each cell
+ * the verdict for the first packet of a new flow. Rows are computed in parallel against one
+ * consistent compiled state.
+ */
+public final class Probe {
+  private Probe() {}
+
+  /** A source: its name in the matrix and its interface (null: it has none, so reaches nothing). */
+  public record Source(String name, UUID interfaceUuid) {}
+
+  /** A destination: its name, its interface (null: none), and the port asked for. */
+  public record Destination(String name, UUID interfaceUuid, Protocol protocol, int port) {}
+
+  /** {@code rows.get(i).charAt(j)} is {@code .} reachable, {@code X} not. */
+  public record Matrix(List<String> sources, List<String> destinations, List<String> rows) {}
+
+  public static final char REACHABLE = '.';
+  public static final char UNREACHABLE = 'X';
+
+  /** The first port of the dynamic range; each cell's source port is derived from it. */
+  public static final int EPHEMERAL_FIRST = 49152;
+
+  public static Matrix run(Compiler compiler, List<Source> sources, List<Destination> dests) {
+    List<String> rows =
+        compiler.read(
+            view ->
+                IntStream.range(0, sources.size())
+                    .parallel()
+                    .mapToObj(i -> row(view, i, sources.get(i), dests))
+                    .toList());
+    return new Matrix(
+        sources.stream().map(Source::name).toList(),
+        dests.stream()
+            .map(d -> d.name() + ":" + d.port() + "/" + protocolName(d.protocol()))
+            .toList(),
+        rows);
+  }
+
+  public static String protocolName(Protocol p) {
+    return p.name();
+  }
+
+  private static String row(CompiledView view, int i, Source s, List<Destination> dests) {
+    char[] row = new char[dests.size()];
+    Endpoint src = s.interfaceUuid() == null ? null : view.endpoint(s.interfaceUuid());
+    for (int j = 0; j < row.length; j++) {
+      row[j] = reachable(view, src, i, j, dests.get(j)) ? REACHABLE : UNREACHABLE;
+    }
+    return new String(row);
+  }
+
+  private static boolean reachable(CompiledView view, Endpoint src, int i, int j, Destination d) {
+    if (src == null || d.interfaceUuid() == null) {
+      return false;
+    }
+    Endpoint dst = view.endpoint(d.interfaceUuid());
+    if (dst == null) {
+      return false;
+    }
+    Packet p = packet(src, dst, d.protocol(), d.port(), sourcePort(i, j));
+    return p != null && ForwardingModel.evaluate(view, p, null).delivered();
+  }
+
+  /**
+   * The first packet from {@code src} to {@code dst}: from the source's address of the first family
+   * both have (IPv4 before IPv6). Null when they share no family.
+   */
+  public static Packet packet(Endpoint src, Endpoint dst, Protocol protocol, int port, int sport) {
+    for (String to : dst.addresses()) {
+      boolean v6 = to.indexOf(':') >= 0;
+      for (String from : src.addresses()) {
+        if ((from.indexOf(':') >= 0) == v6) {
+          int dport = protocol == Protocol.ICMP ? 0 : port;
+          int s = protocol == Protocol.ICMP ? 0 : sport;
+          return new Packet(src.interfaceUuid(), protocol, from, s, to, dport);
+        }
+      }
+    }
+    return null;
+  }
+
+  /** A source port per cell from the dynamic range, so ECMP spreads cells as real clients would. */
+  static int sourcePort(int i, int j) {
+    return EPHEMERAL_FIRST + Math.floorMod(i * 7919 + j * 104729, 16384);
+  }
+}

@@ -1,0 +1,65 @@
+package dev.weft.kube.reconcile;
+
+import dev.weft.model.ConfigObject;
+import dev.weft.model.ObjectType;
+import dev.weft.model.PolicyLink;
+import dev.weft.model.VirtualNetwork;
+import dev.weft.store.objects.ObjectCache;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Keeps the links users make from networks the kube-manager owns to their own network policies
+ * (joining a custom network to {@code k8s-default-pod-network}, as Contrail users do). The
+ * kube-manager owns exactly the links to policies Weft derives; every other link on a network it
+ * writes is the user's and survives each convergence and restart.
+ */
+final class UserPolicyLinks {
+  private UserPolicyLinks() {}
+
+  /**
+   * {@code desired} with the user links of {@code stored} after its own links, in their stored
+   * order; {@code desired} itself when either is not a network or there is nothing to keep. The
+   * fixed order (derived links first) is what makes "desired equals stored" hold once the user
+   * links are in, so converging writes nothing more.
+   *
+   * @param wanted UUIDs of every object the converging key wants, its own policies among them
+   */
+  static ConfigObject keep(
+      ConfigObject desired, ConfigObject stored, Set<UUID> wanted, ObjectCache cache) {
+    if (!(desired instanceof VirtualNetwork next) || !(stored instanceof VirtualNetwork previous)) {
+      return desired;
+    }
+    Set<UUID> linked = new HashSet<>();
+    next.networkPolicyRefs().forEach(l -> linked.add(l.policy().uuid()));
+    List<PolicyLink> links = new ArrayList<>(next.networkPolicyRefs());
+    for (PolicyLink link : previous.networkPolicyRefs()) {
+      UUID policy = link.policy().uuid();
+      if (!linked.contains(policy) && isUsers(policy, wanted, cache)) {
+        links.add(link);
+        linked.add(policy);
+      }
+    }
+    return links.size() == next.networkPolicyRefs().size() ? next : next.withPolicies(links);
+  }
+
+  /**
+   * True unless the kube-manager derives {@code policy}: it is neither among {@code wanted} nor a
+   * stored policy carrying the Kubernetes owner annotations.
+   */
+  static boolean isUsers(UUID policy, Set<UUID> wanted, ObjectCache cache) {
+    if (wanted.contains(policy)) {
+      return false;
+    }
+    // A policy the cache does not hold (yet) counts as the user's: the config API creates a policy
+    // and its links in one transaction, but the cache may show the network before the policy, and
+    // dropping the link then would undo the user's write.
+    return cache
+        .get(ObjectType.NETWORK_POLICY, policy)
+        .map(s -> s.object().owner().isEmpty())
+        .orElse(true);
+  }
+}
