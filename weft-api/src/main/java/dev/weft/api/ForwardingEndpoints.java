@@ -126,6 +126,9 @@ final class ForwardingEndpoints {
       }
       out.put("node", i.node());
       out.put("node_address", i.nodeAddress());
+      if (i.translateTo() != null) {
+        out.put("translate_to", i.translateTo()); // destination NAT: a floating IP
+      }
     } else if (hop instanceof NextHop.Ecmp ecmp) {
       out.put("type", "ecmp");
       ArrayNode members = out.putArray("members");

@@ -3,6 +3,7 @@ package dev.weft.control;
 import dev.weft.model.Action;
 import dev.weft.model.AddressMatch;
 import dev.weft.model.ConfigObject;
+import dev.weft.model.FloatingIp;
 import dev.weft.model.FqName;
 import dev.weft.model.InstanceIp;
 import dev.weft.model.IpPrefix;
@@ -77,13 +78,22 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
   private final Map<UUID, InstanceIp> instanceIps = new HashMap<>();
   private final Map<UUID, Set<UUID>> ipsOfInterface = new HashMap<>();
   private final Map<UUID, VirtualRouter> routers = new HashMap<>();
+  private final Map<UUID, FloatingIp> floatingIps = new HashMap<>();
+  private final Map<UUID, Set<UUID>> floatingIpsOfInterface = new HashMap<>();
+
+  /** What each floating IP claims: its network, its address, and the interfaces it maps to. */
+  private final Map<UUID, FipClaim> fipClaims = new HashMap<>();
+
+  private record FipClaim(FqName network, String address, List<UUID> interfaces) {}
+
   private final Map<UUID, Set<UUID>> machinesOnRouter = new HashMap<>();
 
   // Compiled state.
   private final Map<FqName, VrfState> vrfs = new HashMap<>();
   private final Map<FqName, Map<String, Route>> hostRoutes = new HashMap<>(); // network -> routes
   // network -> address -> the interfaces with that address, from which its host route is made
-  private final Map<FqName, Map<String, TreeMap<UUID, NextHop.Interface>>> claims = new HashMap<>();
+  private final Map<FqName, Map<String, TreeMap<String, NextHop.Interface>>> claims =
+      new HashMap<>();
   private final Map<UUID, Endpoint> endpoints = new HashMap<>();
 
   // What the batch being applied touched.
@@ -188,7 +198,8 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
             ObjectType.VIRTUAL_NETWORK,
             ObjectType.VIRTUAL_MACHINE,
             ObjectType.VIRTUAL_MACHINE_INTERFACE,
-            ObjectType.INSTANCE_IP)) {
+            ObjectType.INSTANCE_IP,
+            ObjectType.FLOATING_IP)) {
       for (var s : cache.list(t)) {
         ConfigObject o = s.object();
         if (known(o) == null) {
@@ -206,6 +217,7 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       case VIRTUAL_MACHINE -> machines.get(o.uuid());
       case INSTANCE_IP -> instanceIps.get(o.uuid());
       case VIRTUAL_ROUTER -> routers.get(o.uuid());
+      case FLOATING_IP -> floatingIps.get(o.uuid());
       default -> null;
     };
   }
@@ -262,6 +274,7 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       case VIRTUAL_MACHINE -> machine((VirtualMachine) before, (VirtualMachine) after);
       case INSTANCE_IP -> instanceIp((InstanceIp) before, (InstanceIp) after);
       case VIRTUAL_ROUTER -> router((VirtualRouter) before, (VirtualRouter) after);
+      case FLOATING_IP -> floatingIp((FloatingIp) before, (FloatingIp) after);
       default -> {}
     }
   }
@@ -508,7 +521,7 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
     if (old != null) {
       endpoints.remove(interfaceUuid);
       for (String a : old.addresses()) {
-        unclaim(old.network(), a, interfaceUuid);
+        unclaim(old.network(), a, interfaceUuid, interfaceUuid);
       }
       dirtyVrfs.add(old.network());
     }
@@ -516,11 +529,85 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       endpoints.put(interfaceUuid, now);
       NextHop.Interface hop = new NextHop.Interface(interfaceUuid, now.node(), now.nodeAddress());
       for (String a : now.addresses()) {
-        claim(now.network(), a, hop);
+        claim(now.network(), a, hop, interfaceUuid);
       }
       dirtyVrfs.add(now.network());
     }
     dirtyEndpoints.add(interfaceUuid);
+    // Floating IPs mapped to this interface follow its node and addresses.
+    Set.copyOf(floatingIpsOfInterface.getOrDefault(interfaceUuid, Set.of()))
+        .forEach(this::recompileFloatingIp);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Floating IPs: a host route in the pool's network, destination NAT to the interface's address
+
+  private void floatingIp(FloatingIp before, FloatingIp after) {
+    UUID uuid = after != null ? after.uuid() : before.uuid();
+    if (before != null) {
+      for (Ref r : before.interfaces()) {
+        removeFrom(floatingIpsOfInterface, r.uuid(), uuid);
+      }
+    }
+    if (after == null) {
+      floatingIps.remove(uuid);
+    } else {
+      floatingIps.put(uuid, after);
+      for (Ref r : after.interfaces()) {
+        floatingIpsOfInterface.computeIfAbsent(r.uuid(), k -> new HashSet<>()).add(uuid);
+      }
+    }
+    recompileFloatingIp(uuid);
+  }
+
+  /**
+   * A floating IP is an address of its pool's network (the pool's parent) that routes to each
+   * interface it is associated with, translated on the receiving node to the interface's fixed
+   * address: {@code fixed_ip_address} when set, else the interface's first address of the floating
+   * IP's family. Several interfaces make an ECMP route, as a service VIP on every backend does.
+   */
+  private void recompileFloatingIp(UUID fipUuid) {
+    FipClaim old = fipClaims.remove(fipUuid);
+    if (old != null) {
+      for (UUID iface : old.interfaces()) {
+        unclaim(old.network(), old.address(), iface, fipUuid);
+      }
+      dirtyVrfs.add(old.network());
+    }
+    FloatingIp fip = floatingIps.get(fipUuid);
+    if (fip == null || fip.parent() == null || fip.parent().to() == null) {
+      return;
+    }
+    FqName network = canonical(fip.parent().to().parentName());
+    boolean v6 = fip.address().indexOf(':') >= 0;
+    List<UUID> claimed = new ArrayList<>();
+    for (Ref r : fip.interfaces()) {
+      Endpoint e = endpoints.get(r.uuid());
+      if (e == null) {
+        continue;
+      }
+      String fixed = fip.fixedIpAddress();
+      if (fixed == null || !e.addresses().contains(fixed)) {
+        fixed =
+            e.addresses().stream()
+                .filter(a -> (a.indexOf(':') >= 0) == v6)
+                .findFirst()
+                .orElse(null);
+      }
+      if (fixed == null) {
+        continue; // no address of the family to translate to
+      }
+      claim(
+          network,
+          fip.address(),
+          new NextHop.Interface(e.interfaceUuid(), e.node(), e.nodeAddress(), fixed),
+          fipUuid);
+      claimed.add(e.interfaceUuid());
+    }
+    if (!claimed.isEmpty()) {
+      fipClaims.put(fipUuid, new FipClaim(network, fip.address(), claimed));
+      dirtyVrfs.add(network);
+    }
   }
 
   /*
@@ -531,18 +618,27 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
    * state would depend on the history of changes rather than on the objects.
    */
 
-  private void claim(FqName network, String address, NextHop.Interface hop) {
+  /**
+   * A claim is keyed by the interface and by what makes it (the interface's own address, or a
+   * floating IP), so two floating IPs with one address on one interface are two claims.
+   */
+  private static String claimKey(UUID interfaceUuid, UUID by) {
+    return interfaceUuid + "/" + by;
+  }
+
+  private void claim(FqName network, String address, NextHop.Interface hop, UUID by) {
     claims
         .computeIfAbsent(network, k -> new HashMap<>())
         .computeIfAbsent(address, k -> new TreeMap<>())
-        .put(hop.interfaceUuid(), hop);
+        .put(claimKey(hop.interfaceUuid(), by), hop);
     reroute(network, address);
   }
 
-  private void unclaim(FqName network, String address, UUID interfaceUuid) {
-    Map<String, TreeMap<UUID, NextHop.Interface>> byAddress = claims.get(network);
-    TreeMap<UUID, NextHop.Interface> claimants = byAddress == null ? null : byAddress.get(address);
-    if (claimants == null || claimants.remove(interfaceUuid) == null) {
+  private void unclaim(FqName network, String address, UUID interfaceUuid, UUID by) {
+    Map<String, TreeMap<String, NextHop.Interface>> byAddress = claims.get(network);
+    TreeMap<String, NextHop.Interface> claimants =
+        byAddress == null ? null : byAddress.get(address);
+    if (claimants == null || claimants.remove(claimKey(interfaceUuid, by)) == null) {
       return;
     }
     if (claimants.isEmpty()) {
@@ -555,8 +651,9 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
   }
 
   private void reroute(FqName network, String address) {
-    Map<String, TreeMap<UUID, NextHop.Interface>> byAddress = claims.get(network);
-    TreeMap<UUID, NextHop.Interface> claimants = byAddress == null ? null : byAddress.get(address);
+    Map<String, TreeMap<String, NextHop.Interface>> byAddress = claims.get(network);
+    TreeMap<String, NextHop.Interface> claimants =
+        byAddress == null ? null : byAddress.get(address);
     if (claimants == null) {
       Map<String, Route> routes = hostRoutes.get(network);
       if (routes != null) {
@@ -567,10 +664,8 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       }
       return;
     }
-    NextHop hop =
-        claimants.size() == 1
-            ? claimants.firstEntry().getValue()
-            : new NextHop.Ecmp(List.copyOf(claimants.values()));
+    List<NextHop.Interface> members = claimants.values().stream().distinct().toList();
+    NextHop hop = members.size() == 1 ? members.get(0) : new NextHop.Ecmp(members);
     Map<String, Route> routes = hostRoutes.computeIfAbsent(network, k -> new HashMap<>());
     Route was = routes.get(address);
     routes.put(address, new Route(was != null ? was.prefix() : hostPrefix(address), hop, network));

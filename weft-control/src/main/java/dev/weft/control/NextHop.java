@@ -6,8 +6,18 @@ import java.util.UUID;
 /** Where a route sends a packet. */
 public sealed interface NextHop {
 
-  /** One interface, on the node whose vRouter holds it ({@code node} null: not placed yet). */
-  record Interface(UUID interfaceUuid, String node, String nodeAddress) implements NextHop {}
+  /**
+   * One interface, on the node whose vRouter holds it ({@code node} null: not placed yet).
+   *
+   * @param translateTo null, or the address the receiving vRouter rewrites the destination to
+   *     before delivering (destination NAT: a floating IP to the interface's own address)
+   */
+  record Interface(UUID interfaceUuid, String node, String nodeAddress, String translateTo)
+      implements NextHop {
+    public Interface(UUID interfaceUuid, String node, String nodeAddress) {
+      this(interfaceUuid, node, nodeAddress, null);
+    }
+  }
 
   /**
    * Several interfaces, one chosen per flow by a hash of the 5-tuple (a service VIP on every

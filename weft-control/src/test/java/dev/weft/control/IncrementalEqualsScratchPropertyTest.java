@@ -254,7 +254,9 @@ class IncrementalEqualsScratchPropertyTest {
     }
 
     private void change() {
-      switch (random.nextInt(16)) {
+      switch (random.nextInt(18)) {
+        case 16 -> putFloatingIp(random.nextInt(4));
+        case 17 -> delete(ObjectType.FLOATING_IP, floatingIpName(random.nextInt(4)));
         case 0, 1, 15 -> putNetwork(random.nextInt(NETWORKS));
         case 2 -> deleteOrReplaceNetwork(random.nextInt(NETWORKS));
         case 3, 4 -> putPolicy(random.nextInt(POLICIES));
@@ -607,6 +609,37 @@ class IncrementalEqualsScratchPropertyTest {
               World.mac(id),
               null,
               null));
+    }
+
+    private FqName floatingIpName(int i) {
+      // Two floating IPs per pool network, so that one name can move between networks too.
+      return networkName(i % 2).child("pool").child("fip-" + i);
+    }
+
+    /** A floating IP on zero, one or two interfaces, sometimes naming the fixed address. */
+    private void putFloatingIp(int i) {
+      FqName name = floatingIpName(i);
+      FqName pool = name.parentName();
+      List<String> addresses = List.of("192.0.2.1", "192.0.2.2", "2001:db8::1");
+      List<Ref> interfaces = new ArrayList<>();
+      int count = random.nextInt(4) == 0 ? 2 : random.nextInt(6) == 0 ? 0 : 1;
+      for (int k = 0; k < count; k++) {
+        FqName vmi = interfaceName(random.nextInt(PODS));
+        interfaces.add(
+            new Ref(
+                ObjectType.VIRTUAL_MACHINE_INTERFACE,
+                uuid(ObjectType.VIRTUAL_MACHINE_INTERFACE, vmi),
+                vmi));
+      }
+      put(
+          new dev.weft.model.FloatingIp(
+              uuid(ObjectType.FLOATING_IP, name),
+              name,
+              new Ref(ObjectType.FLOATING_IP_POOL, uuid(ObjectType.FLOATING_IP_POOL, pool), pool),
+              null,
+              addresses.get(random.nextInt(addresses.size())),
+              interfaces,
+              random.nextInt(3) == 0 ? ADDRESSES.get(random.nextInt(ADDRESSES.size())) : null));
     }
 
     private void putInstanceIp(int i) {

@@ -57,7 +57,11 @@ public final class ForwardingModel implements Dataplane {
   }
 
   /** A flow entry: the interface it delivers to, and what made it. */
-  private record Flow(UUID deliverTo, String origin, boolean reverse) {}
+  /**
+   * @param translate for the reverse entry of a flow through a floating IP, the floating IP the
+   *     reply's source is translated back to; null otherwise
+   */
+  private record Flow(UUID deliverTo, String origin, boolean reverse, String translate) {}
 
   private final class ModelSession implements Session {
     private final Map<FlowKey, Flow> flows = new ConcurrentHashMap<>();
@@ -74,9 +78,25 @@ public final class ForwardingModel implements Dataplane {
             Verdict v = evaluate(view, packet, steps);
             if (v.delivered()) {
               String origin = packet.describe();
-              flows.put(FlowKey.of(packet), new Flow(v.destinationInterface(), origin, false));
               flows.put(
-                  FlowKey.of(packet).reverse(), new Flow(packet.sourceInterface(), origin, true));
+                  FlowKey.of(packet), new Flow(v.destinationInterface(), origin, false, null));
+              // The reply leaves the destination from its own address when it was translated.
+              FlowKey reverse =
+                  v.deliveredAs() == null
+                      ? FlowKey.of(packet).reverse()
+                      : new FlowKey(
+                          packet.protocol(),
+                          v.deliveredAs(),
+                          packet.destinationPort(),
+                          packet.source(),
+                          packet.sourcePort());
+              flows.put(
+                  reverse,
+                  new Flow(
+                      packet.sourceInterface(),
+                      origin,
+                      true,
+                      v.deliveredAs() == null ? null : packet.destination()));
               steps = new ArrayList<>(v.steps());
               steps.add(
                   new Step(
@@ -105,6 +125,12 @@ public final class ForwardingModel implements Dataplane {
     }
     String what = f.reverse() ? "reply of the allowed flow " : "packet of the allowed flow ";
     steps.add(new Step("flow", "flow table hit: " + what + f.origin()));
+    if (f.translate() != null) {
+      steps.add(
+          new Step(
+              "nat",
+              "source NAT back: " + p.source() + " -> " + f.translate() + " (the floating IP)"));
+    }
     steps.add(new Step("deliver", "delivered to " + describe(dst)));
     return new Verdict(true, dst.interfaceUuid(), what + f.origin(), steps);
   }
@@ -227,7 +253,10 @@ public final class ForwardingModel implements Dataplane {
               "matched " + route.prefix() + " (" + origin + ") -> next hop " + describe(dst)));
     }
     FqName srcNet = src.network();
-    FqName dstNet = dst.network();
+    // Through a floating IP the flow's destination network is the floating IP's: its policies
+    // decide, on the way out and on the way in, as Contrail's vRouter does for floating-IP flows.
+    String nat = hop.translateTo();
+    FqName dstNet = nat == null ? dst.network() : route.origin();
     Acl.Decision out =
         vrf.acl()
             .decide(
@@ -266,6 +295,22 @@ public final class ForwardingModel implements Dataplane {
                     + dstNet));
       }
     }
+    if (nat != null && steps != null) {
+      steps.add(
+          new Step(
+              "nat",
+              "destination NAT on "
+                  + dst.node()
+                  + ": "
+                  + p.destination()
+                  + " -> "
+                  + nat
+                  + " (floating IP of "
+                  + dst.displayName()
+                  + " in "
+                  + route.origin()
+                  + "; replies are translated back)"));
+    }
     Vrf dstVrf = view.vrf(dstNet);
     if (dstVrf == null) {
       return steps == null ? NO_VRF : drop("network " + dstNet + " has no routing instance", steps);
@@ -290,16 +335,20 @@ public final class ForwardingModel implements Dataplane {
           true,
           dst.interfaceUuid(),
           srcNet.equals(dstNet) ? SAME_NETWORK : BETWEEN_NETWORKS,
-          List.of());
+          List.of(),
+          nat);
     }
-    steps.add(new Step("deliver", "delivered to " + describe(dst)));
+    steps.add(
+        new Step("deliver", "delivered to " + describe(dst) + (nat == null ? "" : " as " + nat)));
     return new Verdict(
         true,
         dst.interfaceUuid(),
-        srcNet.equals(dstNet)
-            ? "same network " + srcNet
-            : "allowed from " + srcNet + " to " + dstNet,
-        stepsOf(steps));
+        (srcNet.equals(dstNet)
+                ? "same network " + srcNet
+                : "allowed from " + srcNet + " to " + dstNet)
+            + (nat == null ? "" : ", through floating IP " + p.destination()),
+        stepsOf(steps),
+        nat);
   }
 
   /** The ECMP member for this 5-tuple (the same hash on every node), or the only next hop. */

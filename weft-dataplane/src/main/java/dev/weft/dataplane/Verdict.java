@@ -9,10 +9,21 @@ import java.util.UUID;
  * @param destinationInterface the interface it was delivered to, or null
  * @param reason one line: why it was delivered or dropped
  * @param steps every step, in order (empty when the caller did not ask for them)
+ * @param deliveredAs the destination address after destination NAT (a floating IP translated to the
+ *     interface's own address), or null when the packet was delivered untranslated
  */
 public record Verdict(
-    boolean delivered, UUID destinationInterface, String reason, List<Step> steps) {
+    boolean delivered,
+    UUID destinationInterface,
+    String reason,
+    List<Step> steps,
+    String deliveredAs) {
   public Verdict {
     steps = List.copyOf(steps);
+  }
+
+  /** A verdict without destination NAT. */
+  public Verdict(boolean delivered, UUID destinationInterface, String reason, List<Step> steps) {
+    this(delivered, destinationInterface, reason, steps, null);
   }
 }

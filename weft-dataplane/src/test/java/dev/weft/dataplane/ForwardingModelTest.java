@@ -356,4 +356,97 @@ class ForwardingModelTest {
     assertThat(v.destinationInterface()).isEqualTo(a3.id());
     assertThat(p.describe()).isEqualTo("udp [fd00::1]:5353 -> [fd00::3]:53");
   }
+
+  /** A pool on network {@code pub} and a floating IP from it on {@code targets}. */
+  private dev.weft.model.FloatingIp floatingIp(VirtualNetwork pub, String address, Pod... targets) {
+    dev.weft.model.FloatingIpPool pool =
+        new dev.weft.model.FloatingIpPool(
+            World.uuid("pool", pub.fqName().toString()),
+            pub.fqName().child("pool"),
+            dev.weft.model.Ref.to(pub),
+            java.util.Map.of(),
+            List.of(dev.weft.model.IpPrefix.parse("192.0.2.0/24")));
+    dev.weft.model.FloatingIp fip =
+        new dev.weft.model.FloatingIp(
+            World.uuid("fip", address),
+            pool.fqName().child(address),
+            dev.weft.model.Ref.to(pool),
+            java.util.Map.of(),
+            address,
+            java.util.Arrays.stream(targets).map(t -> dev.weft.model.Ref.to(t.vmi())).toList(),
+            null);
+    world.put(pool);
+    world.put(fip);
+    return fip;
+  }
+
+  private static Packet tcpTo(Pod from, String address, int port) {
+    return new Packet(from.id(), Protocol.TCP, from.address(), 40000, address, port);
+  }
+
+  @Test
+  void aFloatingIpIsTranslatedToItsPodOnTheReceivingNodeAndTheReplyBack() {
+    setUp();
+    VirtualNetwork pub = network("pub");
+    world.put(pub);
+    floatingIp(pub, "192.0.2.10", b1);
+
+    // Not joined to the floating IP's network: no route to it.
+    assertThat(verdict(tcpTo(a1, "192.0.2.10", 80)).delivered()).isFalse();
+
+    join("a-pub", a, pub, pass(a, "<>", pub));
+    Verdict v = verdict(tcpTo(a1, "192.0.2.10", 80));
+    assertThat(v.delivered()).as(details(v)).isTrue();
+    assertThat(v.destinationInterface()).isEqualTo(b1.id());
+    assertThat(v.deliveredAs()).isEqualTo("10.2.0.1");
+    assertThat(stages(v)).containsSubsequence("route", "policy-out", "tunnel", "nat", "policy-in");
+    assertThat(details(v)).contains("destination NAT on node-2: 192.0.2.10 -> 10.2.0.1");
+    assertThat(v.reason()).endsWith("through floating IP 192.0.2.10");
+    assertThat(quick(tcpTo(a1, "192.0.2.10", 80)).deliveredAs()).isEqualTo("10.2.0.1");
+
+    // The pod answers from its own address; the session's flow translates it back.
+    try (Dataplane.Session session = model.open()) {
+      Packet first = tcpTo(a1, "192.0.2.10", 80);
+      assertThat(session.send(first).delivered()).isTrue();
+      Packet reply = new Packet(b1.id(), Protocol.TCP, "10.2.0.1", 80, a1.address(), 40000);
+      Verdict back = session.send(reply);
+      assertThat(back.delivered()).isTrue();
+      assertThat(back.destinationInterface()).isEqualTo(a1.id());
+      assertThat(details(back)).contains("source NAT back: 10.2.0.1 -> 192.0.2.10");
+      // Without the flow, b1 cannot open a connection into a's network.
+      assertThat(verdict(reply).delivered()).isFalse();
+    }
+  }
+
+  @Test
+  void aFloatingIpOnSeveralInterfacesIsAnEcmpRouteWithNatToEachMember() {
+    setUp();
+    VirtualNetwork pub = network("pub");
+    world.put(pub);
+    floatingIp(pub, "192.0.2.20", b1, c1);
+    join("a-pub", a, pub, pass(a, "<>", pub));
+    java.util.Set<java.util.UUID> reached = new java.util.HashSet<>();
+    java.util.Set<String> as = new java.util.HashSet<>();
+    for (int port = 1000; port < 1064; port++) {
+      Verdict v = quick(new Packet(a1.id(), Protocol.TCP, a1.address(), port, "192.0.2.20", 80));
+      assertThat(v.delivered()).isTrue();
+      reached.add(v.destinationInterface());
+      as.add(v.deliveredAs());
+    }
+    assertThat(reached).containsExactlyInAnyOrder(b1.id(), c1.id());
+    assertThat(as).containsExactlyInAnyOrder("10.2.0.1", "10.3.0.1");
+    assertThat(details(verdict(tcpTo(a1, "192.0.2.20", 80)))).contains("ECMP over 2 next hops");
+  }
+
+  @Test
+  void aFloatingIpFollowsItsPodAndGoesWithIt() {
+    setUp();
+    VirtualNetwork pub = network("pub");
+    world.put(pub);
+    dev.weft.model.FloatingIp fip = floatingIp(pub, "192.0.2.30", b1);
+    join("a-pub", a, pub, pass(a, "<>", pub));
+    assertThat(verdict(tcpTo(a1, "192.0.2.30", 80)).delivered()).isTrue();
+    world.delete(fip);
+    assertThat(verdict(tcpTo(a1, "192.0.2.30", 80)).delivered()).isFalse();
+  }
 }

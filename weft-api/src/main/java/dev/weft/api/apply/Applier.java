@@ -164,12 +164,41 @@ public final class Applier {
    * The policy a NetworkPolicy document describes; with {@code spec.networks}, adds to {@code
    * relinks} the network updates that make exactly those networks link it.
    */
+  /**
+   * The doc's annotations plus the record of {@code spec.networks} (see {@link
+   * NetworkPolicy#ATTACHED_NETWORKS}); without {@code spec.networks} the stored record is kept, as
+   * the links are.
+   */
+  private Map<String, String> attachIntent(WeftDocument doc, Specs.PolicySpec spec) {
+    Map<String, String> out = new java.util.TreeMap<>(doc.metadata().annotations());
+    if (spec.networks() != null) {
+      out.put(
+          NetworkPolicy.ATTACHED_NETWORKS,
+          String.join(",", spec.networks().stream().map(FqName::toString).sorted().toList()));
+      out.put(NetworkPolicy.ATTACH_SEQUENCE, Integer.toString(spec.sequence()));
+      return out;
+    }
+    cache
+        .<NetworkPolicy>get(ObjectType.NETWORK_POLICY, doc.fqName())
+        .ifPresent(
+            s -> {
+              for (String k :
+                  List.of(NetworkPolicy.ATTACHED_NETWORKS, NetworkPolicy.ATTACH_SEQUENCE)) {
+                String v = s.object().annotations().get(k);
+                if (v != null) {
+                  out.put(k, v);
+                }
+              }
+            });
+    return out;
+  }
+
   private NetworkPolicy policy(
       WeftDocument doc, UUID uuid, Project project, List<PolicyLinks.Change> relinks) {
     Specs.PolicySpec spec = Specs.policy(doc);
     NetworkPolicy policy =
         new NetworkPolicy(
-            uuid, doc.fqName(), Ref.to(project), doc.metadata().annotations(), spec.rules());
+            uuid, doc.fqName(), Ref.to(project), attachIntent(doc, spec), spec.rules());
     if (spec.networks() != null) {
       List<Stored<VirtualNetwork>> networks = new ArrayList<>();
       for (int i = 0; i < spec.networks().size(); i++) {

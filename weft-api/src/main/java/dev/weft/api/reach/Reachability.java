@@ -159,9 +159,20 @@ public final class Reachability {
       Verdict v = session.send(packet);
       verdict(out, v);
       if (v.delivered() && !v.destinationInterface().equals(srcIface)) {
-        Verdict reply = session.send(packet.reply(v.destinationInterface()));
+        Packet back = packet.reply(v.destinationInterface());
+        if (v.deliveredAs() != null) { // the pod answers from its own address, not the floating IP
+          back =
+              new Packet(
+                  back.sourceInterface(),
+                  back.protocol(),
+                  v.deliveredAs(),
+                  back.sourcePort(),
+                  back.destination(),
+                  back.destinationPort());
+        }
+        Verdict reply = session.send(back);
         ObjectNode r = out.putObject("reply");
-        r.put("packet", packet.reply(v.destinationInterface()).describe());
+        r.put("packet", back.describe());
         verdict(r, reply);
       }
     }

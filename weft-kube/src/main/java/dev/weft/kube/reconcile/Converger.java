@@ -120,7 +120,7 @@ public final class Converger {
                           + other.object().uuid()
                           + ")");
                 });
-        txn.create(o);
+        txn.create(UserPolicyLinks.restore(o, cache));
         created++;
       } else {
         // Links users made to their own policies are theirs, not the key's: keep them, and

@@ -1,8 +1,10 @@
 package dev.weft.kube.reconcile;
 
 import dev.weft.model.ConfigObject;
+import dev.weft.model.NetworkPolicy;
 import dev.weft.model.ObjectType;
 import dev.weft.model.PolicyLink;
+import dev.weft.model.Ref;
 import dev.weft.model.VirtualNetwork;
 import dev.weft.store.objects.ObjectCache;
 import java.util.ArrayList;
@@ -61,5 +63,46 @@ final class UserPolicyLinks {
         .get(ObjectType.NETWORK_POLICY, policy)
         .map(s -> s.object().owner().isEmpty())
         .orElse(true);
+  }
+
+  /**
+   * {@code desired}, a network the kube-manager is about to create, with links to the user policies
+   * that were attached to a network of this name from the policy side ({@link
+   * NetworkPolicy#ATTACHED_NETWORKS}): the network was derived before, deleted with its cause (a
+   * namespace losing its isolation), and the user's attachment comes back with it.
+   */
+  static ConfigObject restore(ConfigObject desired, ObjectCache cache) {
+    if (!(desired instanceof VirtualNetwork network)) {
+      return desired;
+    }
+    String name = network.fqName().toString();
+    Set<UUID> linked = new HashSet<>();
+    network.networkPolicyRefs().forEach(l -> linked.add(l.policy().uuid()));
+    List<PolicyLink> links = new ArrayList<>(network.networkPolicyRefs());
+    List<NetworkPolicy> policies = new ArrayList<>();
+    for (var s : cache.<NetworkPolicy>list(ObjectType.NETWORK_POLICY)) {
+      NetworkPolicy p = s.object();
+      String attached = p.annotations().get(NetworkPolicy.ATTACHED_NETWORKS);
+      if (p.owner().isEmpty()
+          && attached != null
+          && !linked.contains(p.uuid())
+          && List.of(attached.split(",")).contains(name)) {
+        policies.add(p);
+      }
+    }
+    policies.sort(java.util.Comparator.comparing(p -> p.fqName().toString()));
+    for (NetworkPolicy p : policies) {
+      int sequence = 0;
+      try {
+        sequence =
+            Integer.parseInt(p.annotations().getOrDefault(NetworkPolicy.ATTACH_SEQUENCE, "0"));
+      } catch (NumberFormatException e) {
+        // a hand-edited annotation: the default sequence
+      }
+      links.add(new PolicyLink(Ref.to(p), sequence));
+    }
+    return links.size() == network.networkPolicyRefs().size()
+        ? desired
+        : network.withPolicies(links);
   }
 }
