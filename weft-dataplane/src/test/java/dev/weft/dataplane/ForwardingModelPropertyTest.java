@@ -103,7 +103,7 @@ class ForwardingModelPropertyTest {
     }
   }
 
-  /** The rules of ARCHITECTURE.md section 3 for custom networks, read as plainly as possible. */
+  /** The reachability rules for custom networks, read as plainly as possible. */
   private static boolean plainly(CompiledView view, Packet p) {
     Endpoint src = view.endpoint(p.sourceInterface());
     if (src == null || !src.addresses().contains(p.source())) {

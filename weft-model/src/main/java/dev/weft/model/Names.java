@@ -1,7 +1,7 @@
 package dev.weft.model;
 
 /**
- * How Weft names the objects it derives from Kubernetes (ARCHITECTURE.md section 2).
+ * How Weft names the objects it derives from Kubernetes (Contrail's naming, as its users know it).
  *
  * <p>{@code C} is the cluster name ({@code k8s} unless configured).
  */

@@ -1,9 +1,9 @@
 /**
- * Benchmarks, run on purpose and never by {@code mvn verify} (ARCHITECTURE.md 7.6): JMH benchmarks
- * of the full probe matrix ({@link dev.weft.dataplane.bench.ProbeBenchmark}: 1,000 pods × 1,000
- * pods × 2 ports) and of the incremental compile ({@link
- * dev.weft.dataplane.bench.CompileBenchmark}: one pod change against 20,000 endpoints), and a plain
- * timing harness for profiling ({@link dev.weft.dataplane.bench.ProbeHarness}).
+ * Benchmarks, run on purpose and never by {@code mvn verify}: JMH benchmarks of the full probe
+ * matrix ({@link dev.weft.dataplane.bench.ProbeBenchmark}: 1,000 pods × 1,000 pods × 2 ports) and
+ * of the incremental compile ({@link dev.weft.dataplane.bench.CompileBenchmark}: one pod change
+ * against 20,000 endpoints), and a plain timing harness for profiling ({@link
+ * dev.weft.dataplane.bench.ProbeHarness}).
  *
  * <p>Run them on two cores, from the repository root, after {@code mvn -B install -DskipTests}:
  *

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The objects that exist for the cluster itself (ARCHITECTURE.md section 2): projects {@code
+ * The objects that exist for the cluster itself: projects {@code
  * C-default} and {@code C-kube-system}, the pod, service and IP-fabric IPAMs, the default pod and
  * service networks and the policy joining them; plus Contrail's {@code default-project} with its
  * {@code default-network-ipam}, which user networks link their own subnets to.
