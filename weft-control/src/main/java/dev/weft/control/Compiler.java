@@ -7,6 +7,10 @@ import dev.weft.model.FloatingIp;
 import dev.weft.model.FqName;
 import dev.weft.model.InstanceIp;
 import dev.weft.model.IpPrefix;
+import dev.weft.model.Loadbalancer;
+import dev.weft.model.LoadbalancerListener;
+import dev.weft.model.LoadbalancerMember;
+import dev.weft.model.LoadbalancerPool;
 import dev.weft.model.NetworkPolicy;
 import dev.weft.model.ObjectType;
 import dev.weft.model.Owner;
@@ -85,6 +89,23 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
   private final Map<UUID, FipClaim> fipClaims = new HashMap<>();
 
   private record FipClaim(FqName network, String address, List<UUID> interfaces) {}
+
+  private final Map<UUID, Loadbalancer> loadbalancers = new HashMap<>();
+  private final Map<UUID, LoadbalancerListener> lbListeners = new HashMap<>();
+  private final Map<UUID, Set<UUID>> listenersOfLoadbalancer = new HashMap<>();
+  private final Map<UUID, LoadbalancerPool> pools = new HashMap<>();
+  private final Map<UUID, Set<UUID>> poolsOfListener = new HashMap<>();
+  private final Map<UUID, LoadbalancerMember> members = new HashMap<>();
+  private final Map<UUID, Set<UUID>> membersOfPool = new HashMap<>();
+  private final Map<UUID, Set<UUID>> membersOfInterface = new HashMap<>();
+
+  /** The VIP route each load balancer has: its network and address. */
+  private final Map<UUID, VipRoute> vipRoutes = new HashMap<>();
+
+  /** Service next hops by network and VIP, consulted by {@link #reroute}. */
+  private final Map<FqName, Map<String, NextHop.Service>> serviceHops = new HashMap<>();
+
+  private record VipRoute(FqName network, String address) {}
 
   private final Map<UUID, Set<UUID>> machinesOnRouter = new HashMap<>();
 
@@ -199,7 +220,11 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
             ObjectType.VIRTUAL_MACHINE,
             ObjectType.VIRTUAL_MACHINE_INTERFACE,
             ObjectType.INSTANCE_IP,
-            ObjectType.FLOATING_IP)) {
+            ObjectType.FLOATING_IP,
+            ObjectType.LOADBALANCER,
+            ObjectType.LOADBALANCER_LISTENER,
+            ObjectType.LOADBALANCER_POOL,
+            ObjectType.LOADBALANCER_MEMBER)) {
       for (var s : cache.list(t)) {
         ConfigObject o = s.object();
         if (known(o) == null) {
@@ -218,6 +243,10 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       case INSTANCE_IP -> instanceIps.get(o.uuid());
       case VIRTUAL_ROUTER -> routers.get(o.uuid());
       case FLOATING_IP -> floatingIps.get(o.uuid());
+      case LOADBALANCER -> loadbalancers.get(o.uuid());
+      case LOADBALANCER_LISTENER -> lbListeners.get(o.uuid());
+      case LOADBALANCER_POOL -> pools.get(o.uuid());
+      case LOADBALANCER_MEMBER -> members.get(o.uuid());
       default -> null;
     };
   }
@@ -275,6 +304,11 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       case INSTANCE_IP -> instanceIp((InstanceIp) before, (InstanceIp) after);
       case VIRTUAL_ROUTER -> router((VirtualRouter) before, (VirtualRouter) after);
       case FLOATING_IP -> floatingIp((FloatingIp) before, (FloatingIp) after);
+      case LOADBALANCER -> loadbalancer((Loadbalancer) before, (Loadbalancer) after);
+      case LOADBALANCER_LISTENER ->
+          listener((LoadbalancerListener) before, (LoadbalancerListener) after);
+      case LOADBALANCER_POOL -> pool((LoadbalancerPool) before, (LoadbalancerPool) after);
+      case LOADBALANCER_MEMBER -> member((LoadbalancerMember) before, (LoadbalancerMember) after);
       default -> {}
     }
   }
@@ -534,9 +568,178 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       dirtyVrfs.add(now.network());
     }
     dirtyEndpoints.add(interfaceUuid);
-    // Floating IPs mapped to this interface follow its node and addresses.
+    // Floating IPs mapped to this interface follow its node and addresses; so do services.
     Set.copyOf(floatingIpsOfInterface.getOrDefault(interfaceUuid, Set.of()))
         .forEach(this::recompileFloatingIp);
+    Set<UUID> lbs = new HashSet<>();
+    for (UUID m : membersOfInterface.getOrDefault(interfaceUuid, Set.of())) {
+      UUID lb = loadbalancerOfMember(members.get(m));
+      if (lb != null) {
+        lbs.add(lb);
+      }
+    }
+    lbs.forEach(this::recompileLoadbalancer);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Services: a VIP route whose next hop is, per listener, the ECMP group of ready backends
+
+  private void loadbalancer(Loadbalancer before, Loadbalancer after) {
+    UUID uuid = after != null ? after.uuid() : before.uuid();
+    if (after == null) {
+      loadbalancers.remove(uuid);
+    } else {
+      loadbalancers.put(uuid, after);
+    }
+    recompileLoadbalancer(uuid);
+  }
+
+  private void listener(LoadbalancerListener before, LoadbalancerListener after) {
+    Set<UUID> lbs = new HashSet<>();
+    if (before != null) {
+      lbListeners.remove(before.uuid());
+      if (before.loadbalancer() != null) {
+        removeFrom(listenersOfLoadbalancer, before.loadbalancer().uuid(), before.uuid());
+        lbs.add(before.loadbalancer().uuid());
+      }
+    }
+    if (after != null) {
+      lbListeners.put(after.uuid(), after);
+      if (after.loadbalancer() != null) {
+        listenersOfLoadbalancer
+            .computeIfAbsent(after.loadbalancer().uuid(), k -> new HashSet<>())
+            .add(after.uuid());
+        lbs.add(after.loadbalancer().uuid());
+      }
+    }
+    lbs.forEach(this::recompileLoadbalancer);
+  }
+
+  private void pool(LoadbalancerPool before, LoadbalancerPool after) {
+    Set<UUID> lbs = new HashSet<>();
+    if (before != null) {
+      pools.remove(before.uuid());
+      if (before.listener() != null) {
+        removeFrom(poolsOfListener, before.listener().uuid(), before.uuid());
+        addLoadbalancerOf(lbListeners.get(before.listener().uuid()), lbs);
+      }
+    }
+    if (after != null) {
+      pools.put(after.uuid(), after);
+      if (after.listener() != null) {
+        poolsOfListener
+            .computeIfAbsent(after.listener().uuid(), k -> new HashSet<>())
+            .add(after.uuid());
+        addLoadbalancerOf(lbListeners.get(after.listener().uuid()), lbs);
+      }
+    }
+    lbs.forEach(this::recompileLoadbalancer);
+  }
+
+  private void member(LoadbalancerMember before, LoadbalancerMember after) {
+    Set<UUID> lbs = new HashSet<>();
+    if (before != null) {
+      members.remove(before.uuid());
+      if (before.parent() != null) {
+        removeFrom(membersOfPool, before.parent().uuid(), before.uuid());
+      }
+      if (before.virtualMachineInterface() != null) {
+        removeFrom(membersOfInterface, before.virtualMachineInterface().uuid(), before.uuid());
+      }
+      UUID lb = loadbalancerOfMember(before);
+      if (lb != null) {
+        lbs.add(lb);
+      }
+    }
+    if (after != null) {
+      members.put(after.uuid(), after);
+      if (after.parent() != null) {
+        membersOfPool
+            .computeIfAbsent(after.parent().uuid(), k -> new HashSet<>())
+            .add(after.uuid());
+      }
+      if (after.virtualMachineInterface() != null) {
+        membersOfInterface
+            .computeIfAbsent(after.virtualMachineInterface().uuid(), k -> new HashSet<>())
+            .add(after.uuid());
+      }
+      UUID lb = loadbalancerOfMember(after);
+      if (lb != null) {
+        lbs.add(lb);
+      }
+    }
+    lbs.forEach(this::recompileLoadbalancer);
+  }
+
+  private static void addLoadbalancerOf(LoadbalancerListener l, Set<UUID> out) {
+    if (l != null && l.loadbalancer() != null) {
+      out.add(l.loadbalancer().uuid());
+    }
+  }
+
+  private UUID loadbalancerOfMember(LoadbalancerMember m) {
+    if (m == null || m.parent() == null) {
+      return null;
+    }
+    LoadbalancerPool pool = pools.get(m.parent().uuid());
+    LoadbalancerListener l =
+        pool == null || pool.listener() == null ? null : lbListeners.get(pool.listener().uuid());
+    return l == null || l.loadbalancer() == null ? null : l.loadbalancer().uuid();
+  }
+
+  /**
+   * The VIP route of one load balancer: in its VIP network, per listener the members of its pools
+   * that are Weft interfaces (a member outside Weft cannot be forwarded to), in a stable order,
+   * each translated to the member's address and port.
+   */
+  private void recompileLoadbalancer(UUID lbUuid) {
+    VipRoute old = vipRoutes.remove(lbUuid);
+    if (old != null) {
+      Map<String, NextHop.Service> byAddress = serviceHops.get(old.network());
+      if (byAddress != null) {
+        byAddress.remove(old.address());
+        if (byAddress.isEmpty()) {
+          serviceHops.remove(old.network());
+        }
+      }
+      reroute(old.network(), old.address());
+      dirtyVrfs.add(old.network());
+    }
+    Loadbalancer lb = loadbalancers.get(lbUuid);
+    if (lb == null || lb.vipNetwork() == null || lb.vipAddress() == null) {
+      return;
+    }
+    FqName network = canonical(lb.vipNetwork().to());
+    Map<NextHop.ServicePort, List<NextHop.Interface>> byPort = new HashMap<>();
+    for (UUID l : listenersOfLoadbalancer.getOrDefault(lbUuid, Set.of())) {
+      LoadbalancerListener listener = lbListeners.get(l);
+      TreeMap<String, NextHop.Interface> hops = new TreeMap<>();
+      for (UUID p : poolsOfListener.getOrDefault(l, Set.of())) {
+        for (UUID m : membersOfPool.getOrDefault(p, Set.of())) {
+          LoadbalancerMember member = members.get(m);
+          Endpoint e =
+              member.virtualMachineInterface() == null
+                  ? null
+                  : endpoints.get(member.virtualMachineInterface().uuid());
+          if (e == null) {
+            continue;
+          }
+          hops.put(
+              e.interfaceUuid() + "/" + member.address() + ":" + member.port(),
+              new NextHop.Interface(
+                  e.interfaceUuid(), e.node(), e.nodeAddress(), member.address(), member.port()));
+        }
+      }
+      byPort.put(
+          new NextHop.ServicePort(listener.protocol(), listener.port()),
+          List.copyOf(hops.values()));
+    }
+    serviceHops
+        .computeIfAbsent(network, k -> new HashMap<>())
+        .put(lb.vipAddress(), new NextHop.Service(lb.fqName(), byPort));
+    vipRoutes.put(lbUuid, new VipRoute(network, lb.vipAddress()));
+    reroute(network, lb.vipAddress());
+    dirtyVrfs.add(network);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -655,6 +858,14 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
     TreeMap<String, NextHop.Interface> claimants =
         byAddress == null ? null : byAddress.get(address);
     if (claimants == null) {
+      Map<String, NextHop.Service> services = serviceHops.get(network);
+      NextHop.Service service = services == null ? null : services.get(address);
+      if (service != null) {
+        hostRoutes
+            .computeIfAbsent(network, k -> new HashMap<>())
+            .put(address, new Route(hostPrefix(address), service, network));
+        return;
+      }
       Map<String, Route> routes = hostRoutes.get(network);
       if (routes != null) {
         routes.remove(address);

@@ -87,7 +87,7 @@ public final class ForwardingModel implements Dataplane {
                       : new FlowKey(
                           packet.protocol(),
                           v.deliveredAs(),
-                          packet.destinationPort(),
+                          v.deliveredPort() > 0 ? v.deliveredPort() : packet.destinationPort(),
                           packet.source(),
                           packet.sourcePort());
               flows.put(
@@ -96,7 +96,9 @@ public final class ForwardingModel implements Dataplane {
                       packet.sourceInterface(),
                       origin,
                       true,
-                      v.deliveredAs() == null ? null : packet.destination()));
+                      v.deliveredAs() == null
+                          ? null
+                          : packet.destination() + ":" + packet.destinationPort()));
               steps = new ArrayList<>(v.steps());
               steps.add(
                   new Step(
@@ -129,7 +131,13 @@ public final class ForwardingModel implements Dataplane {
       steps.add(
           new Step(
               "nat",
-              "source NAT back: " + p.source() + " -> " + f.translate() + " (the floating IP)"));
+              "source NAT back: "
+                  + p.source()
+                  + ":"
+                  + p.sourcePort()
+                  + " -> "
+                  + f.translate()
+                  + " (the address the flow was opened to)"));
     }
     steps.add(new Step("deliver", "delivered to " + describe(dst)));
     return new Verdict(true, dst.interfaceUuid(), what + f.origin(), steps);
@@ -145,6 +153,8 @@ public final class ForwardingModel implements Dataplane {
   private static final Verdict SOURCE_UNPLACED = fast("source not on any node yet");
   private static final Verdict NO_VRF = fast("no routing instance");
   private static final Verdict NO_ROUTE = fast("no route");
+  private static final Verdict NO_LISTENER = fast("no listener on that port");
+  private static final Verdict NO_BACKEND = fast("no ready backend");
   private static final Verdict HOP_GONE = fast("route points at an interface that is gone");
   private static final Verdict DENIED_LEAVING = fast("denied leaving the source network");
   private static final Verdict DESTINATION_UNPLACED = fast("destination not on any node yet");
@@ -167,6 +177,37 @@ public final class ForwardingModel implements Dataplane {
    *     dropped packet
    */
   public static Verdict evaluate(CompiledView view, Packet p, List<Step> steps) {
+    return evaluate(view, p, steps, -1);
+  }
+
+  /**
+   * How many next hops the first packet of {@code p}'s flow could go to: the ECMP members (or a
+   * service listener's ready backends) of the route it matches; 1 for a single next hop, 0 when it
+   * has no route or no listener.
+   */
+  public static int nextHops(CompiledView view, Packet p) {
+    Endpoint src = view.endpoint(p.sourceInterface());
+    Vrf vrf = src == null ? null : view.vrf(src.network());
+    Route route = vrf == null ? null : vrf.lookup(p.destination());
+    if (route == null) {
+      return 0;
+    }
+    if (route.nextHop() instanceof NextHop.Ecmp e) {
+      return e.members().size();
+    }
+    if (route.nextHop() instanceof NextHop.Service svc) {
+      List<NextHop.Interface> members =
+          svc.listeners().get(new NextHop.ServicePort(p.protocol(), p.destinationPort()));
+      return members == null ? 0 : members.size();
+    }
+    return 1;
+  }
+
+  /**
+   * @param member which ECMP member to take (probe asks each backend of a service in turn), or -1
+   *     for the one the 5-tuple hash picks
+   */
+  public static Verdict evaluate(CompiledView view, Packet p, List<Step> steps, int member) {
     Endpoint src = view.endpoint(p.sourceInterface());
     if (src == null) {
       return steps == null
@@ -232,7 +273,59 @@ public final class ForwardingModel implements Dataplane {
               + whereIs(view, p.destination()),
           steps);
     }
-    NextHop.Interface hop = choose(route.nextHop(), p, steps);
+    NextHop next = route.nextHop();
+    if (next instanceof NextHop.Service svc) {
+      NextHop.ServicePort port = new NextHop.ServicePort(p.protocol(), p.destinationPort());
+      List<NextHop.Interface> backends = svc.listeners().get(port);
+      if (backends == null) {
+        return steps == null
+            ? NO_LISTENER
+            : drop(
+                "service "
+                    + svc.loadbalancer()
+                    + " (VIP "
+                    + p.destination()
+                    + ") has no listener on "
+                    + port
+                    + "; it listens on "
+                    + svc.listeners().keySet().stream().map(Object::toString).sorted().toList(),
+                steps);
+      }
+      if (backends.isEmpty()) {
+        return steps == null
+            ? NO_BACKEND
+            : drop(
+                "service "
+                    + svc.loadbalancer()
+                    + " has no ready backend on "
+                    + port
+                    + " (its endpoints are not ready, or not Weft interfaces)",
+                steps);
+      }
+      if (steps != null) {
+        steps.add(
+            new Step(
+                "route",
+                "matched "
+                    + route.prefix()
+                    + ": VIP of service "
+                    + svc.loadbalancer()
+                    + (route.origin().equals(src.network())
+                        ? ""
+                        : " (leaked from "
+                            + route.origin()
+                            + " by "
+                            + String.join(", ", names(vrf.imports().get(route.origin())))
+                            + ")")
+                    + ", listener "
+                    + port
+                    + " with "
+                    + backends.size()
+                    + " ready backend(s)"));
+      }
+      next = new NextHop.Ecmp(backends);
+    }
+    NextHop.Interface hop = choose(next, p, steps, member);
     Endpoint dst = view.endpoint(hop.interfaceUuid());
     if (dst == null) {
       return steps == null
@@ -302,13 +395,25 @@ public final class ForwardingModel implements Dataplane {
               "destination NAT on "
                   + dst.node()
                   + ": "
-                  + p.destination()
-                  + " -> "
-                  + nat
-                  + " (floating IP of "
-                  + dst.displayName()
-                  + " in "
-                  + route.origin()
+                  + (hop.translatePort() > 0
+                      ? p.destination()
+                          + ":"
+                          + p.destinationPort()
+                          + " -> "
+                          + nat
+                          + ":"
+                          + hop.translatePort()
+                          + " (backend "
+                          + dst.displayName()
+                          + " of service "
+                          + ((NextHop.Service) route.nextHop()).loadbalancer()
+                      : p.destination()
+                          + " -> "
+                          + nat
+                          + " (floating IP of "
+                          + dst.displayName()
+                          + " in "
+                          + route.origin())
                   + "; replies are translated back)"));
     }
     Vrf dstVrf = view.vrf(dstNet);
@@ -336,7 +441,8 @@ public final class ForwardingModel implements Dataplane {
           dst.interfaceUuid(),
           srcNet.equals(dstNet) ? SAME_NETWORK : BETWEEN_NETWORKS,
           List.of(),
-          nat);
+          nat,
+          hop.translatePort());
     }
     steps.add(
         new Step("deliver", "delivered to " + describe(dst) + (nat == null ? "" : " as " + nat)));
@@ -348,16 +454,20 @@ public final class ForwardingModel implements Dataplane {
                 : "allowed from " + srcNet + " to " + dstNet)
             + (nat == null ? "" : ", through floating IP " + p.destination()),
         stepsOf(steps),
-        nat);
+        nat,
+        hop.translatePort());
   }
 
   /** The ECMP member for this 5-tuple (the same hash on every node), or the only next hop. */
-  private static NextHop.Interface choose(NextHop hop, Packet p, List<Step> steps) {
+  private static NextHop.Interface choose(NextHop hop, Packet p, List<Step> steps, int member) {
     if (hop instanceof NextHop.Interface i) {
       return i;
     }
     List<NextHop.Interface> members = ((NextHop.Ecmp) hop).members();
-    int index = Math.floorMod(flowHash(p), members.size());
+    int index =
+        member >= 0
+            ? Math.floorMod(member, members.size())
+            : Math.floorMod(flowHash(p), members.size());
     if (steps != null) {
       steps.add(
           new Step(

@@ -20,13 +20,27 @@ public final class Probe {
   public record Source(String name, UUID interfaceUuid) {}
 
   /** A destination: its name, its interface (null: none), and the port asked for. */
-  public record Destination(String name, UUID interfaceUuid, Protocol protocol, int port) {}
+  public record Destination(
+      String name, UUID interfaceUuid, String address, Protocol protocol, int port) {
+    /** A pod's interface. */
+    public Destination(String name, UUID interfaceUuid, Protocol protocol, int port) {
+      this(name, interfaceUuid, null, protocol, port);
+    }
+
+    /** An address, such as a service VIP: every backend behind it is tried. */
+    public static Destination address(String name, String address, Protocol protocol, int port) {
+      return new Destination(name, null, address, protocol, port);
+    }
+  }
 
   /** {@code rows.get(i).charAt(j)} is {@code .} reachable, {@code X} not. */
   public record Matrix(List<String> sources, List<String> destinations, List<String> rows) {}
 
   public static final char REACHABLE = '.';
   public static final char UNREACHABLE = 'X';
+
+  /** Some of the backends behind an address (a service) are reachable, not all. */
+  public static final char PARTIAL = 'P';
 
   /** The first port of the dynamic range; each cell's source port is derived from it. */
   public static final int EPHEMERAL_FIRST = 49152;
@@ -55,9 +69,54 @@ public final class Probe {
     char[] row = new char[dests.size()];
     Endpoint src = s.interfaceUuid() == null ? null : view.endpoint(s.interfaceUuid());
     for (int j = 0; j < row.length; j++) {
-      row[j] = reachable(view, src, i, j, dests.get(j)) ? REACHABLE : UNREACHABLE;
+      Destination d = dests.get(j);
+      row[j] =
+          d.address() != null
+              ? throughAddress(view, src, i, j, d)
+              : reachable(view, src, i, j, d) ? REACHABLE : UNREACHABLE;
     }
     return new String(row);
+  }
+
+  /**
+   * A cell for an address with backends behind it: the first packet tried towards each backend in
+   * turn (as if the hash had picked it); {@code .} all delivered, {@code P} some, {@code X} none.
+   */
+  private static char throughAddress(CompiledView view, Endpoint src, int i, int j, Destination d) {
+    if (src == null) {
+      return UNREACHABLE;
+    }
+    boolean v6 = d.address().indexOf(':') >= 0;
+    String from = null;
+    for (String a : src.addresses()) {
+      if ((a.indexOf(':') >= 0) == v6) {
+        from = a;
+        break;
+      }
+    }
+    if (from == null) {
+      return UNREACHABLE;
+    }
+    boolean icmp = d.protocol() == Protocol.ICMP;
+    Packet p =
+        new Packet(
+            src.interfaceUuid(),
+            d.protocol(),
+            from,
+            icmp ? 0 : sourcePort(i, j),
+            d.address(),
+            icmp ? 0 : d.port());
+    int hops = ForwardingModel.nextHops(view, p);
+    if (hops <= 1) {
+      return ForwardingModel.evaluate(view, p, null).delivered() ? REACHABLE : UNREACHABLE;
+    }
+    int delivered = 0;
+    for (int k = 0; k < hops; k++) {
+      if (ForwardingModel.evaluate(view, p, null, k).delivered()) {
+        delivered++;
+      }
+    }
+    return delivered == hops ? REACHABLE : delivered == 0 ? UNREACHABLE : PARTIAL;
   }
 
   private static boolean reachable(CompiledView view, Endpoint src, int i, int j, Destination d) {

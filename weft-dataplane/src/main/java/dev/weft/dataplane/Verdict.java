@@ -17,13 +17,14 @@ public record Verdict(
     UUID destinationInterface,
     String reason,
     List<Step> steps,
-    String deliveredAs) {
+    String deliveredAs,
+    int deliveredPort) {
   public Verdict {
     steps = List.copyOf(steps);
   }
 
   /** A verdict without destination NAT. */
   public Verdict(boolean delivered, UUID destinationInterface, String reason, List<Step> steps) {
-    this(delivered, destinationInterface, reason, steps, null);
+    this(delivered, destinationInterface, reason, steps, null, 0);
   }
 }

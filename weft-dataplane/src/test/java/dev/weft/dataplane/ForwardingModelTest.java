@@ -412,7 +412,7 @@ class ForwardingModelTest {
       Verdict back = session.send(reply);
       assertThat(back.delivered()).isTrue();
       assertThat(back.destinationInterface()).isEqualTo(a1.id());
-      assertThat(details(back)).contains("source NAT back: 10.2.0.1 -> 192.0.2.10");
+      assertThat(details(back)).contains("source NAT back: 10.2.0.1:80 -> 192.0.2.10:80");
       // Without the flow, b1 cannot open a connection into a's network.
       assertThat(verdict(reply).delivered()).isFalse();
     }

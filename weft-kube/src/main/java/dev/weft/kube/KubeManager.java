@@ -195,6 +195,8 @@ public final class KubeManager implements AutoCloseable {
         queue.add(NamespaceObjects.key(name));
         if (withPods) {
           view.podsIn(name).forEach(p -> queue.add(p.key()));
+          // The cluster's networks carry the links to isolated namespaces' policies.
+          queue.add(ClusterObjects.key());
         }
       }
     };

@@ -63,13 +63,11 @@ public final class Reachability {
               + ": traffic from outside the cluster reaches pods through floating IPs, which the"
               + " forwarding model does not carry yet; probe --from pods");
     }
-    if (!req.to().equals("pods")) {
-      throw ApiException.notImplemented(
-          "--to "
-              + req.to()
-              + ": services are not compiled into the forwarding model yet; probe --to pods");
-    }
     List<PodTargets.Pod> pods = PodTargets.of(requireGateway().list("pods", null));
+    List<ServiceTargets.Service> services =
+        req.to().equals("services")
+            ? ServiceTargets.of(requireGateway().list("services", null))
+            : List.of();
     ObjectNode waited = converge(req.timeout());
     Map<String, UUID> interfaces = interfacesByPod();
     List<Probe.Source> sources = new ArrayList<>();
@@ -77,8 +75,16 @@ public final class Reachability {
     for (PodTargets.Pod p : pods) {
       UUID iface = interfaces.get(p.key());
       sources.add(new Probe.Source(p.key(), iface));
-      for (PortSpec port : req.ports().isEmpty() ? p.declaredPorts() : req.ports()) {
-        dests.add(new Probe.Destination(p.key(), iface, port.protocol(), port.port()));
+      if (req.to().equals("pods")) {
+        for (PortSpec port : req.ports().isEmpty() ? p.declaredPorts() : req.ports()) {
+          dests.add(new Probe.Destination(p.key(), iface, port.protocol(), port.port()));
+        }
+      }
+    }
+    for (ServiceTargets.Service svc : services) {
+      for (PortSpec port : req.ports().isEmpty() ? svc.ports() : req.ports()) {
+        dests.add(
+            Probe.Destination.address(svc.key(), svc.clusterIp(), port.protocol(), port.port()));
       }
     }
     Probe.Matrix m = Probe.run(compiler, sources, dests);
@@ -99,6 +105,26 @@ public final class Reachability {
   public ObjectNode trace(String source, String destination, PortSpec port, Duration timeout)
       throws InterruptedException {
     String srcKey = podKey(source);
+    String serviceKey = serviceKey(destination);
+    if (serviceKey != null) {
+      ServiceTargets.Service svc =
+          ServiceTargets.of(requireGateway().list("services", null)).stream()
+              .filter(x -> x.key().equals(serviceKey))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      ApiException.notFound(
+                          "no service "
+                              + serviceKey
+                              + " with a cluster IP (headless and ExternalName services have"
+                              + " none)"));
+      if (port == null && !svc.ports().isEmpty()) {
+        port = svc.ports().get(0);
+      }
+      ObjectNode out = trace(source, svc.clusterIp(), port, timeout);
+      out.put("destination", "service/" + serviceKey + " (VIP " + svc.clusterIp() + ")");
+      return out;
+    }
     boolean toAddress = isAddress(destination);
     String dstKey = toAddress ? null : podKey(destination);
     List<PodTargets.Pod> pods = PodTargets.of(requireGateway().list("pods", null));
@@ -160,13 +186,14 @@ public final class Reachability {
       verdict(out, v);
       if (v.delivered() && !v.destinationInterface().equals(srcIface)) {
         Packet back = packet.reply(v.destinationInterface());
-        if (v.deliveredAs() != null) { // the pod answers from its own address, not the floating IP
+        if (v.deliveredAs() != null) {
+          // The pod answers from its own address and port, not the floating IP's or VIP's.
           back =
               new Packet(
                   back.sourceInterface(),
                   back.protocol(),
                   v.deliveredAs(),
-                  back.sourcePort(),
+                  v.deliveredPort() > 0 ? v.deliveredPort() : back.sourcePort(),
                   back.destination(),
                   back.destinationPort());
         }
@@ -246,6 +273,19 @@ public final class Reachability {
             "pod " + key + " has no interface in Weft yet (its Kubernetes events say why)")
         : ApiException.notFound(
             "no pod " + key + " on the pod network (host-network and finished pods have none)");
+  }
+
+  /**
+   * {@code service/NS/NAME} or {@code svc/NS/NAME} ({@code NS/} optional): a service; else null.
+   */
+  static String serviceKey(String text) {
+    String t = text.trim();
+    for (String prefix : List.of("service/", "svc/")) {
+      if (t.startsWith(prefix)) {
+        return podKey(t.substring(prefix.length()));
+      }
+    }
+    return null;
   }
 
   /** {@code ns/pod}, or {@code pod} in namespace default. */

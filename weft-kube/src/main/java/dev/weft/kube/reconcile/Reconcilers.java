@@ -8,6 +8,7 @@ import dev.weft.model.Ref;
 import dev.weft.store.ipam.Ipam;
 import dev.weft.store.objects.ConflictException;
 import dev.weft.store.objects.ObjectStore;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -78,7 +79,8 @@ public final class Reconcilers {
     String[] parts = key.split("/", 3);
     return switch (parts[0]) {
       case "Cluster" ->
-          converger.converge(ClusterObjects.key(), ClusterObjects.desired(config), null);
+          converger.converge(
+              ClusterObjects.key(), ClusterObjects.desired(config, isolatedNamespaces()), null);
       case "Namespace" -> namespaces.reconcile(key, parts[1], generation);
       case "Pod" -> pods.reconcile(key, parts[1], parts[2], generation);
       case "Node" -> node(key, parts[1], generation);
@@ -87,6 +89,26 @@ public final class Reconcilers {
         yield null;
       }
     };
+  }
+
+  /**
+   * The isolated namespaces whose policies the cluster's networks carry; a namespace whose
+   * annotations are malformed is left out (its own reconcile reports it).
+   */
+  private List<ClusterObjects.IsolatedNamespace> isolatedNamespaces() {
+    List<ClusterObjects.IsolatedNamespace> out = new java.util.ArrayList<>();
+    for (dev.weft.kube.translate.NamespaceInfo ns : kube.namespaces()) {
+      try {
+        dev.weft.kube.translate.NamespaceSettings s =
+            dev.weft.kube.translate.NamespaceSettings.of(ns);
+        if (s.isolated() && !ns.name().equals("default")) {
+          out.add(new ClusterObjects.IsolatedNamespace(ns.name(), !s.serviceIsolated()));
+        }
+      } catch (dev.weft.kube.translate.InputException e) {
+        // reported by the namespace's own reconcile
+      }
+    }
+    return out;
   }
 
   private Converger.Outcome node(String key, String name, long generation) {

@@ -18,10 +18,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The objects that exist for the cluster itself: projects {@code
- * C-default} and {@code C-kube-system}, the pod, service and IP-fabric IPAMs, the default pod and
- * service networks and the policy joining them; plus Contrail's {@code default-project} with its
- * {@code default-network-ipam}, which user networks link their own subnets to.
+ * The objects that exist for the cluster itself: projects {@code C-default} and {@code
+ * C-kube-system}, the pod, service and IP-fabric IPAMs, the default pod and service networks and
+ * the policy joining them; plus Contrail's {@code default-project} with its {@code
+ * default-network-ipam}, which user networks link their own subnets to.
  */
 public final class ClusterObjects {
   public static final FqName DEFAULT_PROJECT = FqName.of(Names.DEFAULT_DOMAIN, "default-project");
@@ -34,6 +34,22 @@ public final class ClusterObjects {
   }
 
   public static List<ConfigObject> desired(ClusterConfig config) {
+    return desired(config, List.of());
+  }
+
+  /**
+   * An isolated namespace, as the cluster's own networks see it: its policy joins its pod network
+   * to the default service network (its pods reach non-isolated services), and, when its services
+   * are open ({@code opencontrail.org/isolation.service: "false"}), its service network to the
+   * default pod network. Those links sit on the cluster's networks, so the cluster derives them.
+   */
+  public record IsolatedNamespace(String name, boolean servicesOpen) {}
+
+  /**
+   * @param isolated the isolated namespaces, whose policies the default pod and service networks
+   *     are attached to (see {@link IsolatedNamespace})
+   */
+  public static List<ConfigObject> desired(ClusterConfig config, List<IsolatedNamespace> isolated) {
     String c = config.name();
     Map<String, String> own = new Owner(c, "Cluster", "", "cluster", "").annotations();
     Project defaultNs = project(Names.projectFq(c, "default"), own);
@@ -55,8 +71,15 @@ public final class ClusterObjects {
         serviceIpam,
         fabricIpam,
         defaultIpam,
-        network(podNet, defaultNs, podIpam, policy, own),
-        network(serviceNet, defaultNs, serviceIpam, policy, own),
+        withLinks(
+            network(podNet, defaultNs, podIpam, policy, own),
+            isolated.stream()
+                .filter(IsolatedNamespace::servicesOpen)
+                .map(n -> Names.podServicePolicy(c, n.name()))
+                .toList()),
+        withLinks(
+            network(serviceNet, defaultNs, serviceIpam, policy, own),
+            isolated.stream().map(n -> Names.podServicePolicy(c, n.name())).toList()),
         policy);
   }
 
@@ -81,6 +104,43 @@ public final class ClusterObjects {
         List.of(new IpamLink(Ref.to(ipam), List.of())),
         List.of(),
         List.of(new PolicyLink(Ref.to(policy), 0)));
+  }
+
+  /** {@code network} also attached to {@code policies} (sorted by name, after its own). */
+  private static VirtualNetwork withLinks(VirtualNetwork network, List<FqName> policies) {
+    if (policies.isEmpty()) {
+      return network;
+    }
+    List<PolicyLink> links = new java.util.ArrayList<>(network.networkPolicyRefs());
+    policies.stream()
+        .sorted()
+        .forEach(p -> links.add(new PolicyLink(ref(ObjectType.NETWORK_POLICY, p), 0)));
+    return network.withPolicies(links);
+  }
+
+  /**
+   * An isolated namespace's policy: its pod and service networks joined; its pods to the default
+   * service network (non-isolated services are reachable from everywhere); and, with {@code
+   * servicesOpen}, the default pod network to its service network.
+   */
+  static NetworkPolicy namespacePolicy(
+      ClusterConfig config,
+      String namespace,
+      Project parent,
+      boolean servicesOpen,
+      Map<String, String> own) {
+    String c = config.name();
+    FqName fq = Names.podServicePolicy(c, namespace);
+    FqName podNet = Names.podNetwork(c, namespace);
+    FqName serviceNet = Names.serviceNetwork(c, namespace);
+    List<PolicyRule> rules = new java.util.ArrayList<>();
+    rules.add(PolicyRule.passBetween(podNet, serviceNet));
+    rules.add(PolicyRule.passBetween(podNet, Names.serviceNetwork(c, "default")));
+    if (servicesOpen) {
+      rules.add(PolicyRule.passBetween(Names.podNetwork(c, "default"), serviceNet));
+    }
+    return new NetworkPolicy(
+        Uuids.of("network-policy", fq.toString()), fq, Ref.to(parent), own, rules);
   }
 
   static NetworkPolicy policy(

@@ -87,8 +87,8 @@ public final class NamespaceObjects {
       FqName podNet = Names.podNetwork(c, ns.name());
       FqName serviceNet = Names.serviceNetwork(c, ns.name());
       NetworkPolicy policy =
-          ClusterObjects.policy(
-              Names.podServicePolicy(c, ns.name()), parent, podNet, serviceNet, own);
+          ClusterObjects.namespacePolicy(
+              config, ns.name(), parent, !settings.serviceIsolated(), own);
       Map<String, String> serviceAnnotations = new LinkedHashMap<>(own);
       serviceAnnotations.put(SERVICE_ISOLATED, Boolean.toString(settings.serviceIsolated()));
       out.add(ClusterObjects.network(podNet, parent, podIpam, policy, own));

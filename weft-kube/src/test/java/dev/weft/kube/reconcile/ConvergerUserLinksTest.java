@@ -152,7 +152,8 @@ class ConvergerUserLinksTest {
                     "false")));
 
     assertThat(unchanged.changed()).isFalse();
-    assertThat(changed.updated()).isEqualTo(2); // the project and the service network
+    // The project, the service network, and the policy (it now joins the default pod network).
+    assertThat(changed.updated()).isEqualTo(3);
     assertThat(linkedPolicies(podNetwork))
         .containsExactly(
             FqName.parse("default-domain:k8s-ns-a:k8s-ns-a-pod-service-np"), mine.fqName());
