@@ -102,8 +102,13 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
   /** The VIP route each load balancer has: its network and address. */
   private final Map<UUID, VipRoute> vipRoutes = new HashMap<>();
 
-  /** Service next hops by network and VIP, consulted by {@link #reroute}. */
-  private final Map<FqName, Map<String, NextHop.Service>> serviceHops = new HashMap<>();
+  /**
+   * Service next hops by network and VIP, consulted by {@link #reroute}; by load balancer UUID, as
+   * two load balancers could name one VIP (IPAM prevents it for services): the route is then the
+   * first one's, whatever the order they came in.
+   */
+  private final Map<FqName, Map<String, TreeMap<String, NextHop.Service>>> serviceHops =
+      new HashMap<>();
 
   private record VipRoute(FqName network, String address) {}
 
@@ -695,11 +700,16 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
   private void recompileLoadbalancer(UUID lbUuid) {
     VipRoute old = vipRoutes.remove(lbUuid);
     if (old != null) {
-      Map<String, NextHop.Service> byAddress = serviceHops.get(old.network());
-      if (byAddress != null) {
-        byAddress.remove(old.address());
-        if (byAddress.isEmpty()) {
-          serviceHops.remove(old.network());
+      Map<String, TreeMap<String, NextHop.Service>> byAddress = serviceHops.get(old.network());
+      TreeMap<String, NextHop.Service> services =
+          byAddress == null ? null : byAddress.get(old.address());
+      if (services != null) {
+        services.remove(lbUuid.toString());
+        if (services.isEmpty()) {
+          byAddress.remove(old.address());
+          if (byAddress.isEmpty()) {
+            serviceHops.remove(old.network());
+          }
         }
       }
       reroute(old.network(), old.address());
@@ -736,7 +746,8 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
     }
     serviceHops
         .computeIfAbsent(network, k -> new HashMap<>())
-        .put(lb.vipAddress(), new NextHop.Service(lb.fqName(), byPort));
+        .computeIfAbsent(lb.vipAddress(), k -> new TreeMap<>())
+        .put(lbUuid.toString(), new NextHop.Service(lb.fqName(), byPort));
     vipRoutes.put(lbUuid, new VipRoute(network, lb.vipAddress()));
     reroute(network, lb.vipAddress());
     dirtyVrfs.add(network);
@@ -858,8 +869,9 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
     TreeMap<String, NextHop.Interface> claimants =
         byAddress == null ? null : byAddress.get(address);
     if (claimants == null) {
-      Map<String, NextHop.Service> services = serviceHops.get(network);
-      NextHop.Service service = services == null ? null : services.get(address);
+      Map<String, TreeMap<String, NextHop.Service>> services = serviceHops.get(network);
+      TreeMap<String, NextHop.Service> named = services == null ? null : services.get(address);
+      NextHop.Service service = named == null ? null : named.firstEntry().getValue();
       if (service != null) {
         hostRoutes
             .computeIfAbsent(network, k -> new HashMap<>())

@@ -254,7 +254,11 @@ class IncrementalEqualsScratchPropertyTest {
     }
 
     private void change() {
-      switch (random.nextInt(18)) {
+      switch (random.nextInt(22)) {
+        case 18 -> putLoadbalancer(random.nextInt(2));
+        case 19 -> putListenerAndPool(random.nextInt(2), random.nextInt(2));
+        case 20 -> putMember(random.nextInt(2), random.nextInt(2), random.nextInt(PODS));
+        case 21 -> deleteServicePart(random.nextInt(2), random.nextInt(2), random.nextInt(PODS));
         case 16 -> putFloatingIp(random.nextInt(4));
         case 17 -> delete(ObjectType.FLOATING_IP, floatingIpName(random.nextInt(4)));
         case 0, 1, 15 -> putNetwork(random.nextInt(NETWORKS));
@@ -609,6 +613,92 @@ class IncrementalEqualsScratchPropertyTest {
               World.mac(id),
               null,
               null));
+    }
+
+    // Services: two load balancers, two listeners each (one pool per listener), members on pods.
+
+    private FqName lbName(int lb) {
+      return networkName(lb).child("lb-" + lb);
+    }
+
+    private FqName listenerName(int lb, int l) {
+      return lbName(lb).child("listener-" + l);
+    }
+
+    private FqName poolName(int lb, int l) {
+      return listenerName(lb, l).child("pool");
+    }
+
+    private FqName memberName(int lb, int l, int pod) {
+      return poolName(lb, l).child("member-" + pod);
+    }
+
+    private Ref ref(ObjectType type, FqName name) {
+      UUID id = current(type, name).map(st -> st.object().uuid()).orElse(uuid(type, name));
+      return new Ref(type, id, name);
+    }
+
+    private void putLoadbalancer(int lb) {
+      List<String> vips = List.of("10.96.0.1", "10.96.0.2", "10.0.0.12");
+      FqName network = networkName(random.nextInt(NETWORKS));
+      put(
+          new dev.weft.model.Loadbalancer(
+              uuid(ObjectType.LOADBALANCER, lbName(lb)),
+              lbName(lb),
+              null,
+              null,
+              "native",
+              vips.get(random.nextInt(vips.size())),
+              ref(ObjectType.VIRTUAL_NETWORK, network),
+              List.of()));
+    }
+
+    private void putListenerAndPool(int lb, int l) {
+      dev.weft.model.Protocol protocol =
+          List.of(dev.weft.model.Protocol.TCP, dev.weft.model.Protocol.UDP).get(random.nextInt(2));
+      int port = 80 + random.nextInt(3);
+      put(
+          new dev.weft.model.LoadbalancerListener(
+              uuid(ObjectType.LOADBALANCER_LISTENER, listenerName(lb, l)),
+              listenerName(lb, l),
+              null,
+              null,
+              ref(ObjectType.LOADBALANCER, lbName(lb)),
+              protocol,
+              port));
+      if (random.nextBoolean()) {
+        put(
+            new dev.weft.model.LoadbalancerPool(
+                uuid(ObjectType.LOADBALANCER_POOL, poolName(lb, l)),
+                poolName(lb, l),
+                null,
+                null,
+                ref(ObjectType.LOADBALANCER_LISTENER, listenerName(lb, l)),
+                protocol,
+                "ecmp"));
+      }
+    }
+
+    private void putMember(int lb, int l, int pod) {
+      FqName vmi = interfaceName(pod);
+      put(
+          new dev.weft.model.LoadbalancerMember(
+              uuid(ObjectType.LOADBALANCER_MEMBER, memberName(lb, l, pod)),
+              memberName(lb, l, pod),
+              ref(ObjectType.LOADBALANCER_POOL, poolName(lb, l)),
+              null,
+              ADDRESSES.get(random.nextInt(ADDRESSES.size())),
+              8080 + random.nextInt(2),
+              random.nextInt(6) == 0 ? null : ref(ObjectType.VIRTUAL_MACHINE_INTERFACE, vmi)));
+    }
+
+    private void deleteServicePart(int lb, int l, int pod) {
+      switch (random.nextInt(4)) {
+        case 0 -> delete(ObjectType.LOADBALANCER, lbName(lb));
+        case 1 -> delete(ObjectType.LOADBALANCER_LISTENER, listenerName(lb, l));
+        case 2 -> delete(ObjectType.LOADBALANCER_POOL, poolName(lb, l));
+        default -> delete(ObjectType.LOADBALANCER_MEMBER, memberName(lb, l, pod));
+      }
     }
 
     private FqName floatingIpName(int i) {
