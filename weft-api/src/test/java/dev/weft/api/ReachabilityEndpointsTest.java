@@ -235,9 +235,6 @@ class ReachabilityEndpointsTest {
     assertThat(get("/probe?port=99999").status()).isEqualTo(400);
     assertThat(get("/probe?to=nodes").body().path("error").asText()).contains("pods, services");
     assertThat(get("/probe?timeout=soon").status()).isEqualTo(400);
-    Answer external = get("/probe?from=external");
-    assertThat(external.status()).isEqualTo(501);
-    assertThat(external.body().path("error").asText()).contains("floating IPs");
   }
 
   @Test
@@ -307,5 +304,54 @@ class ReachabilityEndpointsTest {
               HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(503);
     }
+  }
+
+  @Test
+  void fromOutsideOnlyFloatingIpsInNetworksWithRouteTargetsAreReachable() throws Exception {
+    Answer none = get("/probe?from=external&port=80");
+    assertThat(none.body().path("sources").toString()).isEqualTo("[\"external\"]");
+    assertThat(none.body().path("matrix").toString()).isEqualTo("[\"XXX\"]");
+
+    NetworkIpam ipam = objects.cache().<NetworkIpam>list(ObjectType.NETWORK_IPAM).get(0).object();
+    VirtualNetwork pub =
+        create(
+            new VirtualNetwork(
+                UUID.randomUUID(),
+                project.fqName().child("public"),
+                Ref.to(project),
+                null,
+                List.of(
+                    new IpamLink(Ref.to(ipam), List.of(dev.weft.model.Subnet.of("192.0.2.0/24")))),
+                List.of("target:64512:100"),
+                List.of()));
+    dev.weft.model.FloatingIpPool pool =
+        create(
+            new dev.weft.model.FloatingIpPool(
+                UUID.randomUUID(), pub.fqName().child("pool"), Ref.to(pub), null, List.of()));
+    VirtualMachineInterface aInterface =
+        objects.cache().<VirtualMachineInterface>list(ObjectType.VIRTUAL_MACHINE_INTERFACE).stream()
+            .filter(st -> st.object().fqName().name().endsWith("__a"))
+            .findFirst()
+            .orElseThrow()
+            .object();
+    create(
+        new dev.weft.model.FloatingIp(
+            UUID.randomUUID(),
+            pool.fqName().child("fip-a"),
+            Ref.to(pool),
+            null,
+            "192.0.2.10",
+            List.of(Ref.to(aInterface)),
+            null));
+    Answer some = get("/probe?from=external&port=80");
+    assertThat(some.body().path("matrix").toString()).isEqualTo("[\".XX\"]");
+
+    JsonNode t = get("/trace?source=external&destination=default/a&port=80/TCP").body();
+    assertThat(t.path("verdict").asText()).as(t.toString()).isEqualTo("delivered");
+    assertThat(t.path("packet").asText()).contains("-> 192.0.2.10:80");
+    assertThat(t.toString()).contains("destination NAT").contains("target:64512:100");
+    JsonNode b = get("/trace?source=external&destination=default/b&port=80/TCP").body();
+    assertThat(b.path("verdict").asText()).isEqualTo("dropped");
+    assertThat(b.path("reason").asText()).contains("no floating IP");
   }
 }

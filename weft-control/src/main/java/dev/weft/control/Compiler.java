@@ -1004,6 +1004,12 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
     }
 
     @Override
+    public List<String> routeTargets() {
+      VirtualNetwork n = networkNamed(network);
+      return n == null ? List.of() : n.routeTargets();
+    }
+
+    @Override
     public Route lookup(String address) {
       // Only host routes exist so far: an exact match is the longest prefix.
       Map<String, Route> own = hostRoutes.get(network);

@@ -20,6 +20,12 @@ public interface Vrf {
   Acl acl();
 
   /**
+   * The network's route targets: when it has any, a gateway router imports its routes, so its
+   * addresses (floating IPs above all) are reachable from outside the cluster.
+   */
+  List<String> routeTargets();
+
+  /**
    * Longest-prefix match over this network's own routes and those leaked into it; on equal length
    * the network's own route wins, then the first leaking network in name order. Null: no route.
    */

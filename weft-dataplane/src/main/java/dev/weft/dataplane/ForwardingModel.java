@@ -458,6 +458,144 @@ public final class ForwardingModel implements Dataplane {
         hop.translatePort());
   }
 
+  /**
+   * A packet from outside the cluster, through the gateway router: the gateway has the routes of
+   * the networks that have route targets (it imports them, as over MP-BGP in the seeds), and
+   * nothing else; it tunnels the packet to the node of the next hop, into that network's VRF, where
+   * floating IPs are translated and the network's ACL (with an external source, so only {@code any}
+   * and subnet rules match it) decides.
+   *
+   * @param steps where to record every step, or null
+   */
+  public static Verdict fromGateway(
+      CompiledView view,
+      Protocol protocol,
+      String source,
+      int sourcePort,
+      String destination,
+      int destinationPort,
+      List<Step> steps) {
+    if (steps != null) {
+      steps.add(
+          new Step(
+              "source",
+              "outside host "
+                  + source
+                  + " sends "
+                  + protocol.wire()
+                  + " to "
+                  + destination
+                  + ":"
+                  + destinationPort
+                  + "; it reaches the cluster through the gateway router"));
+    }
+    Vrf exported = null;
+    Route route = null;
+    List<Vrf> vrfs = new ArrayList<>(view.vrfs());
+    vrfs.sort(java.util.Comparator.comparing(Vrf::network));
+    for (Vrf v : vrfs) {
+      if (v.routeTargets().isEmpty()) {
+        continue;
+      }
+      Route r = v.lookup(destination);
+      if (r != null && r.origin().equals(v.network())) {
+        exported = v;
+        route = r;
+        break;
+      }
+    }
+    if (route == null) {
+      return steps == null
+          ? NO_ROUTE
+          : drop(
+              "the gateway has no route to "
+                  + destination
+                  + ": no network with a route target holds it (only floating IPs and addresses"
+                  + " of such networks are reachable from outside)",
+              steps);
+    }
+    Packet p =
+        new Packet(new UUID(0, 0), protocol, source, sourcePort, destination, destinationPort);
+    NextHop next = route.nextHop();
+    if (next instanceof NextHop.Service svc) {
+      List<NextHop.Interface> backends =
+          svc.listeners().get(new NextHop.ServicePort(protocol, destinationPort));
+      if (backends == null || backends.isEmpty()) {
+        return steps == null
+            ? NO_LISTENER
+            : drop("service " + svc.loadbalancer() + " has no ready backend on that port", steps);
+      }
+      next = new NextHop.Ecmp(backends);
+    }
+    NextHop.Interface hop = choose(next, p, steps, -1);
+    Endpoint dst = view.endpoint(hop.interfaceUuid());
+    if (dst == null || !dst.placed()) {
+      return steps == null
+          ? DESTINATION_UNPLACED
+          : drop("the next hop is on no node (not placed, or gone)", steps);
+    }
+    if (steps != null) {
+      steps.add(
+          new Step(
+              "route",
+              "gateway route "
+                  + route.prefix()
+                  + " exported by "
+                  + exported.network()
+                  + " (route targets "
+                  + String.join(", ", exported.routeTargets())
+                  + ") -> "
+                  + describe(dst)));
+      steps.add(
+          new Step(
+              "tunnel",
+              "gateway tunnels it to "
+                  + dst.node()
+                  + " ("
+                  + orUnknown(dst.nodeAddress())
+                  + "), into VRF "
+                  + exported.network()));
+      if (hop.translateTo() != null) {
+        steps.add(
+            new Step(
+                "nat",
+                "destination NAT on "
+                    + dst.node()
+                    + ": "
+                    + destination
+                    + " -> "
+                    + hop.translateTo()
+                    + (hop.translatePort() > 0 ? ":" + hop.translatePort() : "")
+                    + "; replies are translated back"));
+      }
+    }
+    Acl.Decision in =
+        exported
+            .acl()
+            .decide(
+                null,
+                source,
+                exported.network(),
+                destination,
+                protocol,
+                sourcePort,
+                destinationPort);
+    explainAcl("policy-in", exported.acl(), in, steps);
+    if (!in.passes()) {
+      return steps == null ? DENIED_ENTERING : drop(denied("entering", exported.acl(), in), steps);
+    }
+    if (steps != null) {
+      steps.add(new Step("deliver", "delivered to " + describe(dst)));
+    }
+    return new Verdict(
+        true,
+        dst.interfaceUuid(),
+        "from outside through " + exported.network(),
+        stepsOf(steps),
+        hop.translateTo(),
+        hop.translatePort());
+  }
+
   /** The ECMP member for this 5-tuple (the same hash on every node), or the only next hop. */
   private static NextHop.Interface choose(NextHop hop, Packet p, List<Step> steps, int member) {
     if (hop instanceof NextHop.Interface i) {

@@ -4,7 +4,9 @@ import dev.weft.control.CompiledView;
 import dev.weft.control.Compiler;
 import dev.weft.control.Endpoint;
 import dev.weft.model.Protocol;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.IntStream;
 
@@ -59,6 +61,85 @@ public final class Probe {
             .map(d -> d.name() + ":" + d.port() + "/" + protocolName(d.protocol()))
             .toList(),
         rows);
+  }
+
+  /** Where outside traffic comes from in a probe: documentation addresses (RFC 5737, 3849). */
+  public static final String EXTERNAL_V4 = "203.0.113.1";
+
+  public static final String EXTERNAL_V6 = "2001:db8:ffff::1";
+
+  /**
+   * The row of a host outside the cluster: each destination pod is reached through any address the
+   * gateway has a route for that leads to it (a floating IP of it in a network with route targets,
+   * or its own address in such a network); a service through its address when exported.
+   */
+  public static Matrix runExternal(Compiler compiler, List<Destination> dests) {
+    String row =
+        compiler.read(
+            view -> {
+              Map<UUID, List<String>> exported = exportedAddresses(view);
+              char[] cells = new char[dests.size()];
+              for (int j = 0; j < cells.length; j++) {
+                Destination d = dests.get(j);
+                List<String> candidates =
+                    d.address() != null
+                        ? List.of(d.address())
+                        : d.interfaceUuid() == null
+                            ? List.of()
+                            : exported.getOrDefault(d.interfaceUuid(), List.of());
+                cells[j] = UNREACHABLE;
+                for (String to : candidates) {
+                  boolean v6 = to.indexOf(':') >= 0;
+                  Verdict v =
+                      ForwardingModel.fromGateway(
+                          view,
+                          d.protocol(),
+                          v6 ? EXTERNAL_V6 : EXTERNAL_V4,
+                          d.protocol() == Protocol.ICMP ? 0 : sourcePort(0, j),
+                          to,
+                          d.protocol() == Protocol.ICMP ? 0 : d.port(),
+                          null);
+                  if (v.delivered()
+                      && (d.interfaceUuid() == null
+                          || d.interfaceUuid().equals(v.destinationInterface()))) {
+                    cells[j] = REACHABLE;
+                    break;
+                  }
+                }
+              }
+              return new String(cells);
+            });
+    return new Matrix(
+        List.of("external"),
+        dests.stream()
+            .map(d -> d.name() + ":" + d.port() + "/" + protocolName(d.protocol()))
+            .toList(),
+        List.of(row));
+  }
+
+  /** Per interface, the addresses of networks with route targets whose routes lead to it. */
+  public static Map<UUID, List<String>> exportedAddresses(CompiledView view) {
+    Map<UUID, List<String>> out = new java.util.HashMap<>();
+    for (dev.weft.control.Vrf v : view.vrfs()) {
+      if (v.routeTargets().isEmpty()) {
+        continue;
+      }
+      for (dev.weft.control.Route r : v.routes()) {
+        if (!r.origin().equals(v.network())) {
+          continue;
+        }
+        String address = r.prefix().cidr().substring(0, r.prefix().cidr().indexOf('/'));
+        List<dev.weft.control.NextHop.Interface> hops =
+            r.nextHop() instanceof dev.weft.control.NextHop.Interface i
+                ? List.of(i)
+                : r.nextHop() instanceof dev.weft.control.NextHop.Ecmp e ? e.members() : List.of();
+        for (dev.weft.control.NextHop.Interface h : hops) {
+          out.computeIfAbsent(h.interfaceUuid(), k -> new ArrayList<>()).add(address);
+        }
+      }
+    }
+    out.values().forEach(l -> l.sort(null));
+    return out;
   }
 
   public static String protocolName(Protocol p) {

@@ -56,13 +56,6 @@ public final class Reachability {
   public record ProbeRequest(String from, String to, List<PortSpec> ports, Duration timeout) {}
 
   public ObjectNode probe(ProbeRequest req) throws InterruptedException {
-    if (!req.from().equals("pods")) {
-      throw ApiException.notImplemented(
-          "--from "
-              + req.from()
-              + ": traffic from outside the cluster reaches pods through floating IPs, which the"
-              + " forwarding model does not carry yet; probe --from pods");
-    }
     List<PodTargets.Pod> pods = PodTargets.of(requireGateway().list("pods", null));
     List<ServiceTargets.Service> services =
         req.to().equals("services")
@@ -87,7 +80,10 @@ public final class Reachability {
             Probe.Destination.address(svc.key(), svc.clusterIp(), port.protocol(), port.port()));
       }
     }
-    Probe.Matrix m = Probe.run(compiler, sources, dests);
+    Probe.Matrix m =
+        req.from().equals("external")
+            ? Probe.runExternal(compiler, dests)
+            : Probe.run(compiler, sources, dests);
     ObjectNode out = JSON.createObjectNode();
     m.sources().forEach(out.putArray("sources")::add);
     m.destinations().forEach(out.putArray("destinations")::add);
@@ -104,6 +100,9 @@ public final class Reachability {
    */
   public ObjectNode trace(String source, String destination, PortSpec port, Duration timeout)
       throws InterruptedException {
+    if (source.trim().equals("external")) {
+      return traceFromOutside(destination, port, timeout);
+    }
     String srcKey = podKey(source);
     String serviceKey = serviceKey(destination);
     if (serviceKey != null) {
@@ -203,6 +202,66 @@ public final class Reachability {
         verdict(r, reply);
       }
     }
+    out.set("convergence", waited);
+    return out;
+  }
+
+  /**
+   * A packet from a host outside the cluster to {@code destination}: an address, or a pod (through
+   * the first address the gateway has a route for that leads to it, a floating IP usually).
+   */
+  private ObjectNode traceFromOutside(String destination, PortSpec port, Duration timeout)
+      throws InterruptedException {
+    if (port == null) {
+      throw ApiException.badRequest("give --port (such as 80/TCP) for a trace from outside");
+    }
+    boolean toAddress = isAddress(destination);
+    String dstKey = toAddress ? null : podKey(destination);
+    List<PodTargets.Pod> pods =
+        dstKey == null ? List.of() : PodTargets.of(requireGateway().list("pods", null));
+    ObjectNode waited = converge(timeout);
+    UUID dstIface = dstKey == null ? null : requireInterface(interfacesByPod(), dstKey, pods);
+    ObjectNode out = JSON.createObjectNode();
+    out.put("source", "external");
+    out.put("destination", dstKey == null ? destination : dstKey);
+    out.put("port", port.toString());
+    compiler.read(
+        view -> {
+          String to = toAddress ? IpPrefix.canonicalAddress(destination) : null;
+          if (to == null) {
+            List<String> exported = Probe.exportedAddresses(view).getOrDefault(dstIface, List.of());
+            if (exported.isEmpty()) {
+              out.put("packet", "(none)");
+              out.put("verdict", "dropped");
+              out.put(
+                  "reason",
+                  dstKey
+                      + " has no floating IP (nor address) in a network with route targets: the"
+                      + " gateway has no route to it");
+              out.putArray("steps");
+              return null;
+            }
+            to = exported.get(0);
+          }
+          String from = to.indexOf(':') >= 0 ? Probe.EXTERNAL_V6 : Probe.EXTERNAL_V4;
+          List<dev.weft.dataplane.Step> steps = new ArrayList<>();
+          Verdict v =
+              ForwardingModel.fromGateway(
+                  view, port.protocol(), from, TRACE_SOURCE_PORT, to, port.port(), steps);
+          out.put(
+              "packet",
+              port.protocol().wire()
+                  + " "
+                  + from
+                  + ":"
+                  + TRACE_SOURCE_PORT
+                  + " -> "
+                  + to
+                  + ":"
+                  + port.port());
+          verdict(out, v);
+          return null;
+        });
     out.set("convergence", waited);
     return out;
   }
