@@ -14,11 +14,14 @@ import dev.weft.kube.translate.KubeAnnotations;
 import dev.weft.kube.translate.NamespaceObjects;
 import dev.weft.kube.translate.NodeObjects;
 import dev.weft.kube.translate.PodInfo;
+import dev.weft.kube.translate.ServiceObjects;
 import dev.weft.store.ipam.Ipam;
 import dev.weft.store.objects.ObjectStore;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -36,8 +39,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The kube-manager: informers for namespaces, pods and nodes (services, endpoints, ingresses and
- * network policies join in later) feed keys into one work queue; reconcilers converge the store.
+ * The kube-manager: informers for namespaces, pods, nodes, services and EndpointSlices (ingresses
+ * and network policies join in later) feed keys into one work queue; reconcilers converge the
+ * store.
  *
  * <p>On start it queues every key Kubernetes knows and every key that owns objects in the store, so
  * objects left by a crash, or by deletes that happened while Weft was down, are collected.
@@ -56,6 +60,8 @@ public final class KubeManager implements AutoCloseable {
   private final SharedIndexInformer<Namespace> namespaces;
   private final SharedIndexInformer<Pod> pods;
   private final SharedIndexInformer<Node> nodes;
+  private final SharedIndexInformer<Service> services;
+  private final SharedIndexInformer<EndpointSlice> slices;
   private final InformerView view;
   private final InformerBarrier informers = new InformerBarrier();
 
@@ -84,7 +90,14 @@ public final class KubeManager implements AutoCloseable {
     this.nodes = informers.register("Node", client.nodes(), nodeHandler());
     this.namespaces = informers.register("Namespace", client.namespaces(), namespaceHandler());
     this.pods = informers.register("Pod", client.pods().inAnyNamespace(), podHandler());
-    this.view = new InformerView(namespaces, pods, nodes);
+    this.services =
+        informers.register("Service", client.services().inAnyNamespace(), serviceHandler());
+    this.slices =
+        informers.register(
+            "EndpointSlice",
+            client.discovery().v1().endpointSlices().inAnyNamespace(),
+            sliceHandler());
+    this.view = new InformerView(namespaces, pods, nodes, services, slices);
     this.status = new PodStatusReconciler(view, writer, store.cache());
     this.reconcilers =
         new Reconcilers(config, store, ipam, view, writer, this::followUp, statusQueue::add);
@@ -112,10 +125,13 @@ public final class KubeManager implements AutoCloseable {
     waitSynced(namespaces.start(), "namespaces");
     waitSynced(pods.start(), "pods");
     waitSynced(nodes.start(), "nodes");
+    waitSynced(services.start(), "services");
+    waitSynced(slices.start(), "endpoint slices");
     queue.add(ClusterObjects.key());
     view.namespaces().forEach(ns -> queue.add(NamespaceObjects.key(ns.name())));
     view.pods().forEach(p -> queue.add(p.key()));
     view.nodes().forEach(n -> queue.add(NodeObjects.key(n.name())));
+    view.services().forEach(s -> queue.add(s.key()));
     // Owners that Kubernetes no longer knows: their reconcile finds nothing and deletes.
     store.cache().ownerKeys().forEach(queue::add);
     queue.start();
@@ -195,6 +211,8 @@ public final class KubeManager implements AutoCloseable {
         queue.add(NamespaceObjects.key(name));
         if (withPods) {
           view.podsIn(name).forEach(p -> queue.add(p.key()));
+          // Isolation moves the namespace's service VIPs between service networks.
+          view.servicesIn(name).forEach(svc -> queue.add(svc.key()));
           // The cluster's networks carry the links to isolated namespaces' policies.
           queue.add(ClusterObjects.key());
         }
@@ -229,6 +247,64 @@ public final class KubeManager implements AutoCloseable {
       @Override
       public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
         queue.add(KubeObjects.pod(pod).key());
+      }
+    };
+  }
+
+  /**
+   * Service events. Only what the service reconciler reads (type, cluster IPs, ports, UID) queues
+   * work; status writes do not.
+   */
+  private ResourceEventHandler<Service> serviceHandler() {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Service svc) {
+        queue.add(KubeObjects.service(svc).key());
+      }
+
+      @Override
+      public void onUpdate(Service oldSvc, Service newSvc) {
+        if (!KubeObjects.service(oldSvc).equals(KubeObjects.service(newSvc))) {
+          queue.add(KubeObjects.service(newSvc).key());
+        }
+      }
+
+      @Override
+      public void onDelete(Service svc, boolean deletedFinalStateUnknown) {
+        queue.add(KubeObjects.service(svc).key());
+      }
+    };
+  }
+
+  /**
+   * EndpointSlice events queue the service the slice is labelled with ({@code
+   * kubernetes.io/service-name}); a slice moved to another service queues both.
+   */
+  private ResourceEventHandler<EndpointSlice> sliceHandler() {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(EndpointSlice slice) {
+        enqueue(slice);
+      }
+
+      @Override
+      public void onUpdate(EndpointSlice oldSlice, EndpointSlice newSlice) {
+        if (!KubeObjects.endpointSlice(oldSlice).equals(KubeObjects.endpointSlice(newSlice))) {
+          enqueue(oldSlice);
+          enqueue(newSlice);
+        }
+      }
+
+      @Override
+      public void onDelete(EndpointSlice slice, boolean deletedFinalStateUnknown) {
+        enqueue(slice);
+      }
+
+      private void enqueue(EndpointSlice slice) {
+        String service = KubeObjects.serviceOf(slice);
+        if (service != null) {
+          queue.add(ServiceObjects.key(slice.getMetadata().getNamespace(), service));
+        }
       }
     };
   }
@@ -402,6 +478,8 @@ public final class KubeManager implements AutoCloseable {
     namespaces.close();
     pods.close();
     nodes.close();
+    services.close();
+    slices.close();
     writer.close();
   }
 }

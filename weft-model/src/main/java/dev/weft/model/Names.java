@@ -98,6 +98,55 @@ public final class Names {
         DEFAULT_DOMAIN, project(cluster, namespace), cluster + "__" + namespace + "__" + pod);
   }
 
+  /** Load balancer of service {@code svc}: {@code [default-domain, C-ns, C__ns__svc]}. */
+  public static FqName loadbalancer(String cluster, String namespace, String service) {
+    return FqName.of(
+        DEFAULT_DOMAIN, project(cluster, namespace), cluster + "__" + namespace + "__" + service);
+  }
+
+  /**
+   * Listener of a service port: {@code [default-domain, C-ns, C__ns__svc__TCP-80]}. Its pool has
+   * the same name (names are unique per type, as a pod's virtual machine and interface share one).
+   */
+  public static FqName loadbalancerListener(
+      String cluster, String namespace, String service, Protocol protocol, int port) {
+    return FqName.of(
+        DEFAULT_DOMAIN,
+        project(cluster, namespace),
+        cluster + "__" + namespace + "__" + service + "__" + protocol.name() + "-" + port);
+  }
+
+  /** Pool of a service port; see {@link #loadbalancerListener}. */
+  public static FqName loadbalancerPool(
+      String cluster, String namespace, String service, Protocol protocol, int port) {
+    return loadbalancerListener(cluster, namespace, service, protocol, port);
+  }
+
+  /**
+   * A backend of a pool, a child of it: {@code [..., C__ns__svc__TCP-80, 10.32.0.5_8080]}; an IPv6
+   * address is written with {@code -} for {@code :} ({@code fd00--5_8080}), as FQ name parts cannot
+   * hold a colon.
+   */
+  public static FqName loadbalancerMember(FqName pool, String address, int port) {
+    return pool.child(address.replace(':', '-') + "_" + port);
+  }
+
+  /**
+   * A service's VIP instance IP, top-level like a pod's: {@code C__ns__svc__vip} ({@code __vip__v6}
+   * for IPv6). Pod names cannot hold {@code __}, so these never meet a pod's {@code C__ns__p}.
+   */
+  public static FqName serviceInstanceIp(
+      String cluster, String namespace, String service, IpFamily family) {
+    return FqName.of(
+        cluster
+            + "__"
+            + namespace
+            + "__"
+            + service
+            + "__vip"
+            + (family == IpFamily.V6 ? "__v6" : ""));
+  }
+
   /** Instance IPs are top-level objects; one per address family of the pod. */
   public static FqName podInstanceIp(
       String cluster, String namespace, String pod, IpFamily family) {

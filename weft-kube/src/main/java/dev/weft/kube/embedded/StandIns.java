@@ -6,12 +6,18 @@ import dev.weft.kube.k8s.KubeObjects;
 import dev.weft.kube.queue.Result;
 import dev.weft.kube.queue.WorkQueue;
 import dev.weft.kube.translate.KubeAnnotations;
+import dev.weft.model.IpPrefix;
+import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -20,25 +26,65 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What a real control plane would do that the mock API server does not, clearly apart from Weft:
- * the {@code default} and {@code kube-system} namespaces and the {@code
- * kubernetes.io/metadata.name} label (API server), nodes (kubelets registering), binding pods to
- * nodes (scheduler), marking pods Running with the address Weft gave them (kubelet + CNI), and
- * deleting a namespace's pods when it goes away (namespace controller).
+ *
+ * <ul>
+ *   <li>API server: the {@code default}, {@code kube-system} and {@code kube-public} namespaces and
+ *       the {@code kubernetes.io/metadata.name} label; a Service's cluster IPs, IP families and IP
+ *       family policy ({@link ServiceAddresses}: ClusterIP, NodePort and LoadBalancer services
+ *       without {@code spec.clusterIP} get one per family from the service subnets, never one
+ *       another service has; a requested one is kept as given; headless and ExternalName services
+ *       get none);
+ *   <li>kubelets: nodes registering; marking a pod Running with the address Weft gave it (kubelet +
+ *       CNI), and Ready, unless the pod carries the annotation {@value #READY_ANNOTATION}{@code :
+ *       "false"}, which makes it report {@code Ready=False} so tests and users can simulate an
+ *       unready backend (set it back to anything else, or remove it, and the pod turns Ready);
+ *   <li>scheduler: binding pods to nodes in turn;
+ *   <li>endpoint-slice controller: EndpointSlices for every Service with a selector, from the pods
+ *       it selects, named target ports resolved per pod, at most 100 endpoints a slice ({@link
+ *       DesiredSlices}, {@link SlicePlanner});
+ *   <li>endpoint-slice mirroring controller: slices mirroring the manually managed Endpoints of a
+ *       Service without a selector, so Weft only ever reads EndpointSlices;
+ *   <li>garbage collector and namespace controller: a deleted service's slices, and a deleted
+ *       namespace's pods, services and Endpoints, go away.
+ * </ul>
+ *
+ * <p>Everything is keyed and level-based on one work queue: {@code Namespace/name}, {@code
+ * Pod/namespace/name} and {@code Service/namespace/name}; a pod change enqueues only the services
+ * of its namespace that select it before or after the change.
  */
 public final class StandIns implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StandIns.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   static final String NAME_LABEL = "kubernetes.io/metadata.name";
+
+  /**
+   * Pod annotation: {@code "false"} makes the kubelet stand-in report the pod not Ready (its
+   * endpoints then say {@code ready: false}); any other value or none, Ready.
+   */
+  public static final String READY_ANNOTATION = "weft.dev/ready";
+
+  /** The service subnet when none is given: the Kubernetes and Weft default. */
+  public static final List<IpPrefix> DEFAULT_SERVICE_SUBNETS =
+      List.of(IpPrefix.parse("10.96.0.0/12"));
+
+  /** How long {@link #start()} waits for the caches to fill before acting on anything. */
+  private static final Duration SYNC_TIMEOUT = Duration.ofMinutes(2);
 
   private final KubernetesClient client;
   private final List<String> nodeNames;
@@ -47,10 +93,24 @@ public final class StandIns implements AutoCloseable {
   private final SharedIndexInformer<Namespace> namespaces;
   private final SharedIndexInformer<Pod> pods;
   private final SharedIndexInformer<Node> nodes;
+  private final SharedIndexInformer<Service> services;
+  private final SharedIndexInformer<Endpoints> endpoints;
+  private final SharedIndexInformer<EndpointSlice> slices;
+  private final ServiceStandIn serviceStandIn;
   private final java.util.concurrent.atomic.AtomicInteger nextNode =
       new java.util.concurrent.atomic.AtomicInteger();
 
+  /** Stand-ins allocating cluster IPs from {@link #DEFAULT_SERVICE_SUBNETS}. */
   public StandIns(KubernetesClient client, List<String> nodeNames, Clock clock) {
+    this(client, nodeNames, DEFAULT_SERVICE_SUBNETS, clock);
+  }
+
+  /**
+   * @param serviceSubnets where cluster IPs come from (the cluster's service subnets, one IPv4
+   *     and/or one IPv6 for dual stack; the first one's family is the primary family)
+   */
+  public StandIns(
+      KubernetesClient client, List<String> nodeNames, List<IpPrefix> serviceSubnets, Clock clock) {
     this.client = client;
     this.nodeNames = List.copyOf(nodeNames);
     this.clock = clock;
@@ -58,27 +118,94 @@ public final class StandIns implements AutoCloseable {
     this.namespaces = client.namespaces().runnableInformer(0);
     this.pods = client.pods().inAnyNamespace().runnableInformer(0);
     this.nodes = client.nodes().runnableInformer(0);
+    this.services = client.services().inAnyNamespace().runnableInformer(0);
+    this.endpoints = client.endpoints().inAnyNamespace().runnableInformer(0);
+    this.slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
+    this.serviceStandIn =
+        new ServiceStandIn(
+            client,
+            services,
+            pods,
+            endpoints,
+            slices,
+            new ClusterIpAllocator(serviceSubnets),
+            clock);
     namespaces.addEventHandler(handler(ns -> "Namespace/" + ns.getMetadata().getName()));
-    pods.addEventHandler(
-        handler(p -> "Pod/" + p.getMetadata().getNamespace() + "/" + p.getMetadata().getName()));
+    pods.addEventHandler(podHandler());
     nodes.addEventHandler(handler(n -> "Node/" + n.getMetadata().getName()));
+    services.addEventHandler(handler(StandIns::serviceKey));
+    endpoints.addEventHandler(handler(StandIns::serviceKey));
+    slices.addEventHandler(
+        handler(
+            s -> {
+              String service = ServiceStandIn.service(s);
+              return service == null ? null : "Service/" + service;
+            }));
   }
 
+  private static String serviceKey(HasMetadata object) {
+    return "Service/" + object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
+  }
+
+  private static String podKey(Pod pod) {
+    return "Pod/" + pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+  }
+
+  /** The kubelet's key for the pod, and the keys of the services whose endpoints it is. */
+  private ResourceEventHandler<Pod> podHandler() {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Pod pod) {
+        queue.add(podKey(pod));
+        addServices(pod);
+      }
+
+      @Override
+      public void onUpdate(Pod before, Pod after) {
+        queue.add(podKey(after));
+        if (ServiceStandIn.endpointsMayChange(before, after)) {
+          addServices(before);
+          addServices(after);
+        }
+      }
+
+      @Override
+      public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+        queue.add(podKey(pod));
+        addServices(pod);
+      }
+    };
+  }
+
+  private void addServices(Pod pod) {
+    for (String service : serviceStandIn.servicesSelecting(pod)) {
+      queue.add("Service/" + service);
+    }
+  }
+
+  /** A handler enqueueing {@code key(object)}, unless that is null. */
   private <T extends HasMetadata> ResourceEventHandler<T> handler(Function<T, String> key) {
     return new ResourceEventHandler<>() {
       @Override
       public void onAdd(T obj) {
-        queue.add(key.apply(obj));
+        add(key.apply(obj));
       }
 
       @Override
       public void onUpdate(T oldObj, T newObj) {
-        queue.add(key.apply(newObj));
+        add(key.apply(oldObj));
+        add(key.apply(newObj));
       }
 
       @Override
       public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-        queue.add(key.apply(obj));
+        add(key.apply(obj));
+      }
+
+      private void add(String k) {
+        if (k != null) {
+          queue.add(k);
+        }
       }
     };
   }
@@ -97,9 +224,23 @@ public final class StandIns implements AutoCloseable {
     for (int i = 0; i < nodeNames.size(); i++) {
       createIfMissing(node(nodeNames.get(i), i));
     }
-    namespaces.start();
-    pods.start();
-    nodes.start();
+    List<SharedIndexInformer<?>> informers =
+        List.of(namespaces, pods, nodes, services, endpoints, slices);
+    List<CompletableFuture<Void>> started = new ArrayList<>();
+    for (SharedIndexInformer<?> informer : informers) {
+      started.add(informer.start().toCompletableFuture());
+    }
+    // The cluster-IP allocator must know every address in use before it hands one out, and the
+    // slice controller every slice before it creates one; reconciles also check, this saves
+    // them from retrying.
+    try {
+      CompletableFuture.allOf(started.toArray(CompletableFuture[]::new))
+          .get(SYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("stand-ins: caches not filled after {}, starting anyway: {}", SYNC_TIMEOUT, e);
+    }
     queue.start();
   }
 
@@ -140,11 +281,14 @@ public final class StandIns implements AutoCloseable {
         .build();
   }
 
-  private Result reconcile(String key) {
+  private Result reconcile(String key) throws Exception {
     String[] parts = key.split("/", 3);
     switch (parts[0]) {
       case "Namespace" -> namespace(parts[1]);
       case "Pod" -> pod(parts[1], parts[2]);
+      case "Service" -> {
+        return serviceStandIn.reconcile(parts[1], parts[2]);
+      }
       default -> {}
     }
     return Result.done();
@@ -153,9 +297,15 @@ public final class StandIns implements AutoCloseable {
   private void namespace(String name) {
     Namespace ns = namespaces.getStore().getByKey(name);
     if (ns == null) {
-      // The namespace controller empties a deleted namespace.
+      // The namespace controller empties a deleted namespace; the services' slices follow them.
       for (Pod p : pods.getIndexer().byIndex(Cache.NAMESPACE_INDEX, name)) {
         client.pods().inNamespace(name).withName(p.getMetadata().getName()).delete();
+      }
+      for (Service s : services.getIndexer().byIndex(Cache.NAMESPACE_INDEX, name)) {
+        client.services().inNamespace(name).withName(s.getMetadata().getName()).delete();
+      }
+      for (Endpoints e : endpoints.getIndexer().byIndex(Cache.NAMESPACE_INDEX, name)) {
+        client.endpoints().inNamespace(name).withName(e.getMetadata().getName()).delete();
       }
       return;
     }
@@ -192,8 +342,11 @@ public final class StandIns implements AutoCloseable {
       status.getPodIPs().forEach(ip -> current.add(ip.getIp()));
     }
     String phase = status == null ? null : status.getPhase();
-    if (current.equals(ips)
-        && ("Running".equals(phase) || "Succeeded".equals(phase) || "Failed".equals(phase))) {
+    if (current.equals(ips) && ("Succeeded".equals(phase) || "Failed".equals(phase))) {
+      return; // the kubelet leaves a finished pod's status alone
+    }
+    boolean ready = ready(pod);
+    if (current.equals(ips) && "Running".equals(phase) && DesiredSlices.ready(pod) == ready) {
       return;
     }
     Map<String, Object> st = new HashMap<>();
@@ -204,11 +357,15 @@ public final class StandIns implements AutoCloseable {
     String now = clock.instant().toString();
     st.put(
         "startTime", status != null && status.getStartTime() != null ? status.getStartTime() : now);
+    String readyStatus = ready ? "True" : "False";
     st.put(
         "conditions",
         List.of(
-            Map.of("type", "Ready", "status", "True", "lastTransitionTime", now),
-            Map.of("type", "PodScheduled", "status", "True", "lastTransitionTime", now)));
+            condition(status, "Initialized", "True", null, now),
+            condition(status, "Ready", readyStatus, ready ? null : "ContainersNotReady", now),
+            condition(
+                status, "ContainersReady", readyStatus, ready ? null : "ContainersNotReady", now),
+            condition(status, "PodScheduled", "True", null, now)));
     try {
       // A JSON patch that replaces the whole status: kubelet owns it, and a merge patch would
       // append to podIPs and conditions on the mock API server (Jackson merges arrays by
@@ -228,6 +385,39 @@ public final class StandIns implements AutoCloseable {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Whether the kubelet stand-in reports the pod Ready: unless {@value #READY_ANNOTATION} says no.
+   */
+  private static boolean ready(Pod pod) {
+    Map<String, String> annotations = pod.getMetadata().getAnnotations();
+    String value = annotations == null ? null : annotations.get(READY_ANNOTATION);
+    return value == null || !"false".equalsIgnoreCase(value.trim());
+  }
+
+  /** A pod condition, keeping its transition time when its status stays the same. */
+  private static Map<String, Object> condition(
+      PodStatus status, String type, String value, String reason, String now) {
+    String since = now;
+    if (status != null && status.getConditions() != null) {
+      for (PodCondition c : status.getConditions()) {
+        if (type.equals(c.getType())
+            && value.equals(c.getStatus())
+            && c.getLastTransitionTime() != null) {
+          since = c.getLastTransitionTime();
+        }
+      }
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("type", type);
+    out.put("status", value);
+    out.put("lastTransitionTime", since);
+    if (reason != null) {
+      out.put("reason", reason);
+      out.put("message", "annotation " + READY_ANNOTATION + " is \"false\"");
+    }
+    return out;
   }
 
   /** Host-network pods use the node's address; others the addresses Weft wrote on them. */
@@ -318,5 +508,8 @@ public final class StandIns implements AutoCloseable {
     namespaces.close();
     pods.close();
     nodes.close();
+    services.close();
+    endpoints.close();
+    slices.close();
   }
 }

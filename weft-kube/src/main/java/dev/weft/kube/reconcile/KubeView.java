@@ -1,8 +1,10 @@
 package dev.weft.kube.reconcile;
 
+import dev.weft.kube.translate.EndpointSliceInfo;
 import dev.weft.kube.translate.NamespaceInfo;
 import dev.weft.kube.translate.NodeInfo;
 import dev.weft.kube.translate.PodInfo;
+import dev.weft.kube.translate.ServiceInfo;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,4 +23,13 @@ public interface KubeView {
   Optional<NodeInfo> node(String name);
 
   List<NodeInfo> nodes();
+
+  Optional<ServiceInfo> service(String namespace, String name);
+
+  List<ServiceInfo> servicesIn(String namespace);
+
+  List<ServiceInfo> services();
+
+  /** The EndpointSlices labelled as belonging to service {@code namespace/service}. */
+  List<EndpointSliceInfo> endpointSlices(String namespace, String service);
 }

@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Routes a work-queue key to its reconciler: {@code Cluster/cluster}, {@code Namespace/NAME},
- * {@code Pod/NS/NAME}. Also turns store changes into the re-queues they imply (a network appeared,
- * an address was freed, a deferred deletion lost its last referrer).
+ * {@code Pod/NS/NAME}, {@code Service/NS/NAME}. Also turns store changes into the re-queues they
+ * imply (a network appeared, an address was freed, a deferred deletion lost its last referrer).
  */
 public final class Reconcilers {
   private static final Logger log = LoggerFactory.getLogger(Reconcilers.class);
@@ -28,6 +28,7 @@ public final class Reconcilers {
   private final Converger converger;
   private final NamespaceReconciler namespaces;
   private final PodReconciler pods;
+  private final ServiceReconciler services;
   private final Waiters waiters;
   private final Problems problems;
   private final KubeView kube;
@@ -49,6 +50,15 @@ public final class Reconcilers {
     this.pods =
         new PodReconciler(
             config, kube, statusEnqueue, converger, ipam, store.cache(), problems, waiters);
+    this.services =
+        new ServiceReconciler(
+            config,
+            kube,
+            converger,
+            store.kv(),
+            store.cache(),
+            problems,
+            new AddressIndex(store.cache(), enqueue));
     store.cache().addListener((before, after) -> onStoreChange(before, after, enqueue));
   }
 
@@ -83,6 +93,7 @@ public final class Reconcilers {
               ClusterObjects.key(), ClusterObjects.desired(config, isolatedNamespaces()), null);
       case "Namespace" -> namespaces.reconcile(key, parts[1], generation);
       case "Pod" -> pods.reconcile(key, parts[1], parts[2], generation);
+      case "Service" -> services.reconcile(key, parts[1], parts[2], generation);
       case "Node" -> node(key, parts[1], generation);
       default -> {
         log.warn("ignoring unknown key {}", key);
