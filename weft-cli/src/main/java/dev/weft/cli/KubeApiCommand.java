@@ -36,12 +36,23 @@ final class KubeApiCommand implements Callable<Integer> {
       description = "Node names (default: ${DEFAULT-VALUE})")
   List<String> nodes;
 
+  @Option(
+      names = "--service-subnet",
+      split = ",",
+      defaultValue = "10.96.0.0/12",
+      description =
+          "Service subnets the embedded cluster gives cluster IPs from; the same as Weft's"
+              + " (default: ${DEFAULT-VALUE})")
+  List<String> serviceSubnets;
+
   @Override
   public Integer call() throws Exception {
     Files.createDirectories(dataDir);
+    java.util.List<dev.weft.model.IpPrefix> subnets =
+        serviceSubnets.stream().map(dev.weft.model.IpPrefix::parse).toList();
     EmbeddedKubernetes api = EmbeddedKubernetes.start(port, dataDir);
     KubernetesClient client = api.newClient();
-    StandIns standIns = new StandIns(client, nodes, Clock.systemUTC());
+    StandIns standIns = new StandIns(client, nodes, subnets, Clock.systemUTC());
     standIns.start();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -87,7 +87,8 @@ public final class WeftServer implements AutoCloseable {
       resources.push(embedded);
       KubernetesClient standInClient = embedded.newClient();
       resources.push(standInClient);
-      standIns = new StandIns(standInClient, options.nodes(), clock);
+      standIns =
+          new StandIns(standInClient, options.nodes(), options.cluster().serviceSubnets(), clock);
       resources.push(standIns);
       standIns.start();
       client = embedded.newClient();

@@ -106,7 +106,13 @@ public final class ForwardingModel implements Dataplane {
                       "flow pair installed: "
                           + packet.describe()
                           + " and its reverse, so replies pass"));
-              return new Verdict(true, v.destinationInterface(), v.reason(), steps);
+              return new Verdict(
+                  true,
+                  v.destinationInterface(),
+                  v.reason(),
+                  steps,
+                  v.deliveredAs(),
+                  v.deliveredPort());
             }
             return v;
           });
@@ -452,7 +458,11 @@ public final class ForwardingModel implements Dataplane {
         (srcNet.equals(dstNet)
                 ? "same network " + srcNet
                 : "allowed from " + srcNet + " to " + dstNet)
-            + (nat == null ? "" : ", through floating IP " + p.destination()),
+            + (nat == null
+                ? ""
+                : route.nextHop() instanceof NextHop.Service
+                    ? ", through service VIP " + p.destination() + ":" + p.destinationPort()
+                    : ", through floating IP " + p.destination()),
         stepsOf(steps),
         nat,
         hop.translatePort());

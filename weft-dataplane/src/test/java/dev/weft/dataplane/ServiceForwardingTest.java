@@ -161,6 +161,10 @@ class ServiceForwardingTest {
     try (Dataplane.Session s = model.open()) {
       Verdict there = s.send(toVip(client, 40000, 80));
       assertThat(there.delivered()).isTrue();
+      // The session's verdict says what the packet was translated to, for the caller's reply.
+      assertThat(there.deliveredAs()).isEqualTo(web2.address());
+      assertThat(there.deliveredPort()).isEqualTo(8080);
+      assertThat(there.reason()).endsWith("through service VIP " + VIP + ":80");
       Packet reply =
           new Packet(web2.id(), Protocol.TCP, web2.address(), 8080, client.address(), 40000);
       Verdict back = s.send(reply);

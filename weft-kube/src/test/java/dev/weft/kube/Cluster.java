@@ -20,8 +20,7 @@ final class Cluster implements AutoCloseable {
   final EmbeddedKubernetes api = EmbeddedKubernetes.start(0, null);
   final KubernetesClient client = api.newClient();
   private final KubernetesClient standInClient = api.newClient();
-  final StandIns standIns =
-      new StandIns(standInClient, List.of("node-1", "node-2"), Clock.systemUTC());
+  final StandIns standIns;
   final ConfigStore kv;
   final ClusterConfig config;
   ObjectStore store;
@@ -37,6 +36,9 @@ final class Cluster implements AutoCloseable {
   Cluster(ClusterConfig config, ConfigStore kv) throws InterruptedException {
     this.config = config;
     this.kv = kv;
+    this.standIns =
+        new StandIns(
+            standInClient, List.of("node-1", "node-2"), config.serviceSubnets(), Clock.systemUTC());
     standIns.start();
     startManager();
   }
