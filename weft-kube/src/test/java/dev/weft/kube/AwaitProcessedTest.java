@@ -45,7 +45,7 @@ class AwaitProcessedTest {
                 .withAnnotations(isolated ? Map.of(KubeAnnotations.ISOLATION, "true") : Map.of())
                 .endMetadata()
                 .build())
-        .createOr(r -> r.update());
+        .createOr(Cluster::updateRetrying);
   }
 
   private static String isolatedNetwork(String ns) {

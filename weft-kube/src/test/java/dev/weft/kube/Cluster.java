@@ -107,4 +107,21 @@ final class Cluster implements AutoCloseable {
     }
     kv.close();
   }
+
+  /**
+   * For {@code createOr}: update, reading again and retrying when the stand-ins (labelling a
+   * namespace, say) changed the object between fabric8's read and its write, as a controller next
+   * to a user would.
+   */
+  static <T> T updateRetrying(io.fabric8.kubernetes.client.dsl.NonDeletingOperation<T> op) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return op.update();
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 10) {
+          throw e;
+        }
+      }
+    }
+  }
 }

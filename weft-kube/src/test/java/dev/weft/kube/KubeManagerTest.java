@@ -59,7 +59,7 @@ class KubeManagerTest {
                 .withAnnotations(annotations)
                 .endMetadata()
                 .build())
-        .createOr(r -> r.update());
+        .createOr(Cluster::updateRetrying);
   }
 
   private void pod(String ns, String name, Map<String, String> annotations) {

@@ -76,7 +76,7 @@ class ServiceTest {
                 .withAnnotations(annotations)
                 .endMetadata()
                 .build())
-        .createOr(r -> r.update());
+        .createOr(Cluster::updateRetrying);
   }
 
   /** A running pod with its address. */
@@ -118,7 +118,7 @@ class ServiceTest {
                 .withPorts(ports)
                 .endSpec()
                 .build())
-        .createOr(r -> r.update());
+        .createOr(Cluster::updateRetrying);
   }
 
   private static EndpointPort slicePort(String name, String protocol, int port) {
@@ -154,7 +154,7 @@ class ServiceTest {
                 .withPorts(ports)
                 .withEndpoints(endpoints)
                 .build())
-        .createOr(r -> r.update());
+        .createOr(Cluster::updateRetrying);
   }
 
   /** Ready endpoints for pods, by name. */

@@ -69,7 +69,7 @@ class UserPolicyLinkTest {
                 .withAnnotations(annotations)
                 .endMetadata()
                 .build())
-        .createOr(r -> r.update());
+        .createOr(Cluster::updateRetrying);
   }
 
   private NetworkPolicy attachUserPolicy() {
