@@ -178,9 +178,12 @@ final class FabricGateway implements KubernetesGateway {
     Object newSpec = props.get("spec");
     if (oldSpec instanceof Map<?, ?> os && newSpec instanceof Map<?, ?> ns) {
       Map<String, Object> spec = (Map<String, Object>) ns;
-      for (String field : List.of("nodeName", "clusterIP", "clusterIPs")) {
+      // Fields the control plane fills in when the manifest leaves them out: a pod's node, a
+      // service's cluster IPs and the IP families it chose for them.
+      for (String field :
+          List.of("nodeName", "clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy")) {
         if (("Pod".equals(kind.kind()) && field.equals("nodeName"))
-            || ("Service".equals(kind.kind()) && field.startsWith("clusterIP"))) {
+            || ("Service".equals(kind.kind()) && !field.equals("nodeName"))) {
           if (!spec.containsKey(field) && os.containsKey(field)) {
             spec.put(field, os.get(field));
           }

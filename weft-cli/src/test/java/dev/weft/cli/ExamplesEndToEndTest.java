@@ -177,7 +177,13 @@ class ExamplesEndToEndTest {
             "default-domain:k8s-ns-isolated-svc-open:k8s-ns-isolated-svc-open-service-network",
             "default-domain:k8s-default:vn-left-1",
             "default-domain:k8s-default:vn-public-1");
-    assertThat(weftNames("instance-ips")).hasSize(8);
+    // One per pod, and the VIP of each of the three services.
+    await().atMost(Duration.ofSeconds(30)).until(() -> weftNames("instance-ips").size() == 11);
+    assertThat(weftNames("instance-ips"))
+        .contains(
+            "k8s__default__webserver__vip",
+            "k8s__ns-isolated__webserver__vip",
+            "k8s__ns-isolated-svc-open__webserver__vip");
     String table = weft(0, "get", "virtual-networks");
     assertThat(table).startsWith("NAME").contains("k8s-ns-isolated-pod-network", "10.200.1.0/24");
     String pods = weft(0, "get", "pods", "-n", "ns-isolated");

@@ -126,6 +126,14 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
   private final Set<FqName> dirtyVrfs = new LinkedHashSet<>();
   private final Set<UUID> dirtyEndpoints = new LinkedHashSet<>();
 
+  /*
+   * Load balancers to recompile once the batch is applied. A service arrives as one batch of its
+   * load balancer, listeners, pools and members, each of which would otherwise recompile the whole
+   * load balancer on its own: n members, n recompiles over up to n members each, so a service of
+   * 1,000 endpoints cost half a million backend hops instead of a thousand.
+   */
+  private final Set<UUID> dirtyLoadbalancers = new LinkedHashSet<>();
+
   private final View view = new View();
 
   /*
@@ -150,6 +158,10 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       // Everything up to this revision is in the cache's maps (it applies, then advances).
       loaded = cache.revision();
       c.prime();
+      RuntimeException failed = c.recompileLoadbalancers();
+      if (failed != null) {
+        throw failed;
+      }
       c.dirtyVrfs.clear();
       c.dirtyEndpoints.clear();
     } finally {
@@ -270,8 +282,10 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
   public void onApplied(long storeRevision) {
     List<FqName> vrfsChanged;
     List<UUID> endpointsChanged;
+    RuntimeException failed;
     rw.writeLock().lock();
     try {
+      failed = recompileLoadbalancers();
       vrfsChanged = List.copyOf(dirtyVrfs);
       endpointsChanged = List.copyOf(dirtyEndpoints);
       dirtyVrfs.clear();
@@ -284,6 +298,9 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       endpointsChanged.forEach(l::onEndpointChanged);
     }
     advance(storeRevision);
+    if (failed != null) {
+      throw failed; // for the cache to log, as it logs a change that failed; the rest went on
+    }
   }
 
   private void advance(long storeRevision) {
@@ -576,14 +593,12 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
     // Floating IPs mapped to this interface follow its node and addresses; so do services.
     Set.copyOf(floatingIpsOfInterface.getOrDefault(interfaceUuid, Set.of()))
         .forEach(this::recompileFloatingIp);
-    Set<UUID> lbs = new HashSet<>();
     for (UUID m : membersOfInterface.getOrDefault(interfaceUuid, Set.of())) {
       UUID lb = loadbalancerOfMember(members.get(m));
       if (lb != null) {
-        lbs.add(lb);
+        dirtyLoadbalancers.add(lb);
       }
     }
-    lbs.forEach(this::recompileLoadbalancer);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -596,16 +611,15 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
     } else {
       loadbalancers.put(uuid, after);
     }
-    recompileLoadbalancer(uuid);
+    dirtyLoadbalancers.add(uuid);
   }
 
   private void listener(LoadbalancerListener before, LoadbalancerListener after) {
-    Set<UUID> lbs = new HashSet<>();
     if (before != null) {
       lbListeners.remove(before.uuid());
       if (before.loadbalancer() != null) {
         removeFrom(listenersOfLoadbalancer, before.loadbalancer().uuid(), before.uuid());
-        lbs.add(before.loadbalancer().uuid());
+        dirtyLoadbalancers.add(before.loadbalancer().uuid());
       }
     }
     if (after != null) {
@@ -614,19 +628,17 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
         listenersOfLoadbalancer
             .computeIfAbsent(after.loadbalancer().uuid(), k -> new HashSet<>())
             .add(after.uuid());
-        lbs.add(after.loadbalancer().uuid());
+        dirtyLoadbalancers.add(after.loadbalancer().uuid());
       }
     }
-    lbs.forEach(this::recompileLoadbalancer);
   }
 
   private void pool(LoadbalancerPool before, LoadbalancerPool after) {
-    Set<UUID> lbs = new HashSet<>();
     if (before != null) {
       pools.remove(before.uuid());
       if (before.listener() != null) {
         removeFrom(poolsOfListener, before.listener().uuid(), before.uuid());
-        addLoadbalancerOf(lbListeners.get(before.listener().uuid()), lbs);
+        addLoadbalancerOf(lbListeners.get(before.listener().uuid()), dirtyLoadbalancers);
       }
     }
     if (after != null) {
@@ -635,14 +647,12 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
         poolsOfListener
             .computeIfAbsent(after.listener().uuid(), k -> new HashSet<>())
             .add(after.uuid());
-        addLoadbalancerOf(lbListeners.get(after.listener().uuid()), lbs);
+        addLoadbalancerOf(lbListeners.get(after.listener().uuid()), dirtyLoadbalancers);
       }
     }
-    lbs.forEach(this::recompileLoadbalancer);
   }
 
   private void member(LoadbalancerMember before, LoadbalancerMember after) {
-    Set<UUID> lbs = new HashSet<>();
     if (before != null) {
       members.remove(before.uuid());
       if (before.parent() != null) {
@@ -653,7 +663,7 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       }
       UUID lb = loadbalancerOfMember(before);
       if (lb != null) {
-        lbs.add(lb);
+        dirtyLoadbalancers.add(lb);
       }
     }
     if (after != null) {
@@ -670,10 +680,9 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       }
       UUID lb = loadbalancerOfMember(after);
       if (lb != null) {
-        lbs.add(lb);
+        dirtyLoadbalancers.add(lb);
       }
     }
-    lbs.forEach(this::recompileLoadbalancer);
   }
 
   private static void addLoadbalancerOf(LoadbalancerListener l, Set<UUID> out) {
@@ -690,6 +699,32 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
     LoadbalancerListener l =
         pool == null || pool.listener() == null ? null : lbListeners.get(pool.listener().uuid());
     return l == null || l.loadbalancer() == null ? null : l.loadbalancer().uuid();
+  }
+
+  /**
+   * Recompiles the load balancers the batch touched, each once, from the objects as the whole batch
+   * left them: a VIP route is a function of those objects and of the backends' endpoints alone.
+   * Until then, a reader (who may see the middle of a batch anyway) sees the routes as they were;
+   * {@link #awaitRevision} waits for this too.
+   *
+   * @return the first failure, the others suppressed in it (one load balancer failing does not stop
+   *     the others), or null
+   */
+  private RuntimeException recompileLoadbalancers() {
+    RuntimeException failed = null;
+    for (UUID lb : dirtyLoadbalancers) {
+      try {
+        recompileLoadbalancer(lb);
+      } catch (RuntimeException e) {
+        if (failed == null) {
+          failed = e;
+        } else {
+          failed.addSuppressed(e);
+        }
+      }
+    }
+    dirtyLoadbalancers.clear();
+    return failed;
   }
 
   /**
