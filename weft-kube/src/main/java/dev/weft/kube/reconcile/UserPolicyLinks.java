@@ -1,6 +1,7 @@
 package dev.weft.kube.reconcile;
 
 import dev.weft.model.ConfigObject;
+import dev.weft.model.FqName;
 import dev.weft.model.NetworkPolicy;
 import dev.weft.model.ObjectType;
 import dev.weft.model.PolicyLink;
@@ -40,7 +41,7 @@ final class UserPolicyLinks {
     List<PolicyLink> links = new ArrayList<>(next.networkPolicyRefs());
     for (PolicyLink link : previous.networkPolicyRefs()) {
       UUID policy = link.policy().uuid();
-      if (!linked.contains(policy) && isUsers(policy, wanted, cache)) {
+      if (!linked.contains(policy) && isUsers(link.policy(), wanted, cache)) {
         links.add(link);
         linked.add(policy);
       }
@@ -52,17 +53,28 @@ final class UserPolicyLinks {
    * True unless the kube-manager derives {@code policy}: it is neither among {@code wanted} nor a
    * stored policy carrying the Kubernetes owner annotations.
    */
-  static boolean isUsers(UUID policy, Set<UUID> wanted, ObjectCache cache) {
+  static boolean isUsers(Ref link, Set<UUID> wanted, ObjectCache cache) {
+    UUID policy = link.uuid();
     if (wanted.contains(policy)) {
       return false;
     }
-    // A policy the cache does not hold (yet) counts as the user's: the config API creates a policy
-    // and its links in one transaction, but the cache may show the network before the policy, and
-    // dropping the link then would undo the user's write.
-    return cache
-        .get(ObjectType.NETWORK_POLICY, policy)
-        .map(s -> s.object().owner().isEmpty())
-        .orElse(true);
+    var stored = cache.get(ObjectType.NETWORK_POLICY, policy);
+    if (stored.isPresent()) {
+      return stored.get().object().owner().isEmpty();
+    }
+    // A policy the cache does not hold counts as the user's (the config API creates a policy and
+    // its links in one transaction, and a reconcile may read the network before the policy),
+    // unless it bears the name of a policy Weft derives: a namespace's pod-service policy, gone
+    // with the namespace's isolation, whose link must go too.
+    return !derivedName(link.to());
+  }
+
+  /** {@code [domain, C-ns, C-ns-pod-service-np]}: the name Weft gives a pod-service policy. */
+  static boolean derivedName(FqName name) {
+    if (name == null || name.parts().size() != 3) {
+      return false;
+    }
+    return name.parts().get(2).equals(name.parts().get(1) + "-pod-service-np");
   }
 
   /**

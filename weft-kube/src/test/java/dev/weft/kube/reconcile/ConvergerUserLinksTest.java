@@ -216,6 +216,20 @@ class ConvergerUserLinksTest {
   }
 
   @Test
+  void aLinkToAGoneNamespacePolicyIsDroppedNotKeptAsTheUsers() {
+    convergeCluster();
+    // An isolated namespace's policy, deleted with its isolation before the cluster dropped its
+    // link: the name says Weft derived it, so the link is not a user's.
+    FqName gone = FqName.parse("default-domain:k8s-ns-1:k8s-ns-1-pod-service-np");
+    link(POD_NETWORK, new Ref(ObjectType.NETWORK_POLICY, UUID.randomUUID(), gone), 0);
+
+    Converger.Outcome outcome = convergeCluster();
+
+    assertThat(outcome.changed()).isTrue();
+    assertThat(linkedPolicies(POD_NETWORK)).containsExactly(DERIVED_POLICY);
+  }
+
+  @Test
   void aUserLinkSurvivesARestartOfTheKubeManager() {
     convergeCluster();
     NetworkPolicy mine = userPolicy(POD_NETWORK, "np-join");
