@@ -2,7 +2,6 @@ package dev.weft.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -25,9 +24,7 @@ import picocli.CommandLine.Option;
       "Exit status 3 when Weft did not converge within --timeout (the matrix is printed anyway)."
     })
 final class ProbeCommand implements Callable<Integer> {
-  static final int NOT_CONVERGED = 3;
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Option(names = "--from", defaultValue = "pods", description = "pods or external")
   String from;
@@ -45,25 +42,13 @@ final class ProbeCommand implements Callable<Integer> {
   @Option(names = "--real", description = "Measure with real connections (needs the lab)")
   boolean real;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "text",
-      description = "text or json")
-  String output;
-
-  @Option(
-      names = "--timeout",
-      defaultValue = "60",
-      description = "Seconds to wait for convergence (default ${DEFAULT-VALUE})")
-  double timeout;
+  @Mixin ConvergedOutput out;
 
   @Mixin ServerOption server;
 
   @Override
   public Integer call() throws Exception {
-    if (!output.equals("text") && !output.equals("json")) {
-      throw new IllegalArgumentException("-o " + output + ": expected text or json");
-    }
+    out.requireValid();
     if (!List.of("pods", "external").contains(from)) {
       throw new IllegalArgumentException("--from " + from + ": expected pods or external");
     }
@@ -81,32 +66,18 @@ final class ProbeCommand implements Callable<Integer> {
             .append(ServerClient.encode(from))
             .append("&to=")
             .append(ServerClient.encode(to))
-            .append("&timeout=")
-            .append(timeout);
+            .append("&")
+            .append(out.timeoutParameter());
     for (String p : ports) {
       query.append("&port=").append(ServerClient.encode(p));
     }
     JsonNode result = server.client().get(query.toString());
-    JsonNode convergence = result.path("convergence");
     ObjectNode contract = JSON.createObjectNode();
     contract.set("sources", result.path("sources"));
     contract.set("destinations", result.path("destinations"));
     contract.set("matrix", result.path("matrix"));
-    if (output.equals("json")) {
-      System.out.println(JSON.writeValueAsString(contract));
-    } else {
-      printText(contract, System.out);
-    }
-    if (!convergence.path("converged").asBoolean(true)) {
-      System.err.println(
-          "weft probe: gave up waiting for convergence after "
-              + timeout
-              + " s ("
-              + convergence.path("held").asText()
-              + "); the matrix shows the state compiled so far");
-      return NOT_CONVERGED;
-    }
-    return 0;
+    return out.print(
+        "probe", "matrix", contract, result.path("convergence"), ProbeCommand::printText);
   }
 
   /** Destinations numbered in a legend, one row per source: wide matrices stay readable. */

@@ -1,8 +1,6 @@
 package dev.weft.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -18,9 +16,6 @@ import picocli.CommandLine.Parameters;
             + " and every decision on it: VRF, route, ECMP choice, NAT, each policy rule, verdict;"
             + " and its reply.")
 final class TraceCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
   @Parameters(index = "0", description = "Source pod: NAMESPACE/NAME (NAME: namespace default)")
   String source;
 
@@ -32,47 +27,23 @@ final class TraceCommand implements Callable<Integer> {
       description = "PORT/PROTO such as 80/TCP (default: the destination's first container port)")
   String port;
 
-  @Option(
-      names = {"-o", "--output"},
-      defaultValue = "text",
-      description = "text or json")
-  String output;
-
-  @Option(
-      names = "--timeout",
-      defaultValue = "60",
-      description = "Seconds to wait for convergence (default ${DEFAULT-VALUE})")
-  double timeout;
+  @Mixin ConvergedOutput out;
 
   @Mixin ServerOption server;
 
   @Override
   public Integer call() throws Exception {
-    if (!output.equals("text") && !output.equals("json")) {
-      throw new IllegalArgumentException("-o " + output + ": expected text or json");
-    }
+    out.requireValid();
     String query =
         "/trace?source="
             + ServerClient.encode(source)
             + "&destination="
             + ServerClient.encode(destination)
             + (port == null ? "" : "&port=" + ServerClient.encode(port))
-            + "&timeout="
-            + timeout;
+            + "&"
+            + out.timeoutParameter();
     JsonNode t = server.client().get(query);
-    if (output.equals("json")) {
-      System.out.println(JSON.writeValueAsString(t));
-    } else {
-      print(t, System.out);
-    }
-    if (!t.path("convergence").path("converged").asBoolean(true)) {
-      System.err.println(
-          "weft trace: gave up waiting for convergence ("
-              + t.path("convergence").path("held").asText()
-              + "); the trace shows the state compiled so far");
-      return ProbeCommand.NOT_CONVERGED;
-    }
-    return 0;
+    return out.print("trace", "trace", t, t.path("convergence"), TraceCommand::print);
   }
 
   static void print(JsonNode t, PrintStream out) {

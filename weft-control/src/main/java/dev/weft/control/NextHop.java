@@ -59,5 +59,10 @@ public sealed interface NextHop {
     public Service {
       listeners = Map.copyOf(listeners);
     }
+
+    /** The ready backends of the listener on {@code protocol}/{@code port}; null: no listener. */
+    public List<Interface> backends(Protocol protocol, int port) {
+      return listeners.get(new ServicePort(protocol, port));
+    }
   }
 }

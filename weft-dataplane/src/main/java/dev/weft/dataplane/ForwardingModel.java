@@ -202,8 +202,7 @@ public final class ForwardingModel implements Dataplane {
       return e.members().size();
     }
     if (route.nextHop() instanceof NextHop.Service svc) {
-      List<NextHop.Interface> members =
-          svc.listeners().get(new NextHop.ServicePort(p.protocol(), p.destinationPort()));
+      List<NextHop.Interface> members = svc.backends(p.protocol(), p.destinationPort());
       return members == null ? 0 : members.size();
     }
     return 1;
@@ -282,7 +281,7 @@ public final class ForwardingModel implements Dataplane {
     NextHop next = route.nextHop();
     if (next instanceof NextHop.Service svc) {
       NextHop.ServicePort port = new NextHop.ServicePort(p.protocol(), p.destinationPort());
-      List<NextHop.Interface> backends = svc.listeners().get(port);
+      List<NextHop.Interface> backends = svc.backends(p.protocol(), p.destinationPort());
       if (backends == null) {
         return steps == null
             ? NO_LISTENER
@@ -356,16 +355,7 @@ public final class ForwardingModel implements Dataplane {
     // decide, on the way out and on the way in, as Contrail's vRouter does for floating-IP flows.
     String nat = hop.translateTo();
     FqName dstNet = nat == null ? dst.network() : route.origin();
-    Acl.Decision out =
-        vrf.acl()
-            .decide(
-                srcNet,
-                p.source(),
-                dstNet,
-                p.destination(),
-                p.protocol(),
-                p.sourcePort(),
-                p.destinationPort());
+    Acl.Decision out = decide(vrf.acl(), srcNet, dstNet, p);
     explainAcl("policy-out", vrf.acl(), out, steps);
     if (!out.passes()) {
       return steps == null ? DENIED_LEAVING : drop(denied("leaving", vrf.acl(), out), steps);
@@ -426,17 +416,7 @@ public final class ForwardingModel implements Dataplane {
     if (dstVrf == null) {
       return steps == null ? NO_VRF : drop("network " + dstNet + " has no routing instance", steps);
     }
-    Acl.Decision in =
-        dstVrf
-            .acl()
-            .decide(
-                srcNet,
-                p.source(),
-                dstNet,
-                p.destination(),
-                p.protocol(),
-                p.sourcePort(),
-                p.destinationPort());
+    Acl.Decision in = decide(dstVrf.acl(), srcNet, dstNet, p);
     explainAcl("policy-in", dstVrf.acl(), in, steps);
     if (!in.passes()) {
       return steps == null ? DENIED_ENTERING : drop(denied("entering", dstVrf.acl(), in), steps);
@@ -528,8 +508,7 @@ public final class ForwardingModel implements Dataplane {
         new Packet(new UUID(0, 0), protocol, source, sourcePort, destination, destinationPort);
     NextHop next = route.nextHop();
     if (next instanceof NextHop.Service svc) {
-      List<NextHop.Interface> backends =
-          svc.listeners().get(new NextHop.ServicePort(protocol, destinationPort));
+      List<NextHop.Interface> backends = svc.backends(protocol, destinationPort);
       if (backends == null || backends.isEmpty()) {
         return steps == null
             ? NO_LISTENER
@@ -579,17 +558,7 @@ public final class ForwardingModel implements Dataplane {
                     + "; replies are translated back"));
       }
     }
-    Acl.Decision in =
-        exported
-            .acl()
-            .decide(
-                null,
-                source,
-                exported.network(),
-                destination,
-                protocol,
-                sourcePort,
-                destinationPort);
+    Acl.Decision in = decide(exported.acl(), null, exported.network(), p);
     explainAcl("policy-in", exported.acl(), in, steps);
     if (!in.passes()) {
       return steps == null ? DENIED_ENTERING : drop(denied("entering", exported.acl(), in), steps);
@@ -604,6 +573,18 @@ public final class ForwardingModel implements Dataplane {
         stepsOf(steps),
         hop.translateTo(),
         hop.translatePort());
+  }
+
+  /** {@code acl}'s decision on {@code p} from {@code srcNet} to {@code dstNet}. */
+  private static Acl.Decision decide(Acl acl, FqName srcNet, FqName dstNet, Packet p) {
+    return acl.decide(
+        srcNet,
+        p.source(),
+        dstNet,
+        p.destination(),
+        p.protocol(),
+        p.sourcePort(),
+        p.destinationPort());
   }
 
   /** The ECMP member for this 5-tuple (the same hash on every node), or the only next hop. */

@@ -167,26 +167,10 @@ public final class Probe {
     if (src == null) {
       return UNREACHABLE;
     }
-    boolean v6 = d.address().indexOf(':') >= 0;
-    String from = null;
-    for (String a : src.addresses()) {
-      if ((a.indexOf(':') >= 0) == v6) {
-        from = a;
-        break;
-      }
-    }
-    if (from == null) {
+    Packet p = packetTo(src, d.address(), d.protocol(), d.port(), sourcePort(i, j));
+    if (p == null) {
       return UNREACHABLE;
     }
-    boolean icmp = d.protocol() == Protocol.ICMP;
-    Packet p =
-        new Packet(
-            src.interfaceUuid(),
-            d.protocol(),
-            from,
-            icmp ? 0 : sourcePort(i, j),
-            d.address(),
-            icmp ? 0 : d.port());
     int hops = ForwardingModel.nextHops(view, p);
     if (hops <= 1) {
       return ForwardingModel.evaluate(view, p, null).delivered() ? REACHABLE : UNREACHABLE;
@@ -218,13 +202,25 @@ public final class Probe {
    */
   public static Packet packet(Endpoint src, Endpoint dst, Protocol protocol, int port, int sport) {
     for (String to : dst.addresses()) {
-      boolean v6 = to.indexOf(':') >= 0;
-      for (String from : src.addresses()) {
-        if ((from.indexOf(':') >= 0) == v6) {
-          int dport = protocol == Protocol.ICMP ? 0 : port;
-          int s = protocol == Protocol.ICMP ? 0 : sport;
-          return new Packet(src.interfaceUuid(), protocol, from, s, to, dport);
-        }
+      Packet p = packetTo(src, to, protocol, port, sport);
+      if (p != null) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The first packet from {@code src} to address {@code to}: from the source's first address of
+   * {@code to}'s family, ports 0 for ICMP. Null when the source has no address of that family.
+   */
+  public static Packet packetTo(Endpoint src, String to, Protocol protocol, int port, int sport) {
+    boolean v6 = to.indexOf(':') >= 0;
+    for (String from : src.addresses()) {
+      if ((from.indexOf(':') >= 0) == v6) {
+        boolean icmp = protocol == Protocol.ICMP;
+        return new Packet(
+            src.interfaceUuid(), protocol, from, icmp ? 0 : sport, to, icmp ? 0 : port);
       }
     }
     return null;

@@ -153,16 +153,12 @@ public final class Reachability {
               }
               if (dstIface == null) {
                 String to = IpPrefix.canonicalAddress(destination);
-                String from =
-                    s.addresses().stream()
-                        .filter(a -> (a.indexOf(':') >= 0) == (to.indexOf(':') >= 0))
-                        .findFirst()
-                        .orElseThrow(
-                            () ->
-                                ApiException.badRequest(
-                                    srcKey + " has no address of the family of " + to));
-                return new Packet(
-                    srcIface, asked.protocol(), from, TRACE_SOURCE_PORT, to, asked.port());
+                Packet pk =
+                    Probe.packetTo(s, to, asked.protocol(), asked.port(), TRACE_SOURCE_PORT);
+                if (pk == null) {
+                  throw ApiException.badRequest(srcKey + " has no address of the family of " + to);
+                }
+                return pk;
               }
               Endpoint d = view.endpoint(dstIface);
               Packet pk =
