@@ -9,11 +9,13 @@ import dev.weft.kube.queue.Result;
 import dev.weft.kube.queue.WorkQueue;
 import dev.weft.kube.reconcile.PodStatusReconciler;
 import dev.weft.kube.reconcile.Reconcilers;
+import dev.weft.kube.reconcile.ServiceStatusReconciler;
 import dev.weft.kube.translate.ClusterObjects;
 import dev.weft.kube.translate.KubeAnnotations;
 import dev.weft.kube.translate.NamespaceObjects;
 import dev.weft.kube.translate.NodeObjects;
 import dev.weft.kube.translate.PodInfo;
+import dev.weft.kube.translate.ServiceInfo;
 import dev.weft.kube.translate.ServiceObjects;
 import dev.weft.store.ipam.Ipam;
 import dev.weft.store.objects.ObjectStore;
@@ -56,6 +58,7 @@ public final class KubeManager implements AutoCloseable {
   private final WorkQueue queue;
   private final WorkQueue statusQueue;
   private final PodStatusReconciler status;
+  private final ServiceStatusReconciler serviceStatus;
   private final Reconcilers reconcilers;
   private final SharedIndexInformer<Namespace> namespaces;
   private final SharedIndexInformer<Pod> pods;
@@ -99,6 +102,7 @@ public final class KubeManager implements AutoCloseable {
             sliceHandler());
     this.view = new InformerView(namespaces, pods, nodes, services, slices);
     this.status = new PodStatusReconciler(view, writer, store.cache());
+    this.serviceStatus = new ServiceStatusReconciler(view, writer, store.cache());
     this.reconcilers =
         new Reconcilers(config, store, ipam, view, writer, this::followUp, statusQueue::add);
   }
@@ -115,7 +119,11 @@ public final class KubeManager implements AutoCloseable {
   }
 
   private Result writeStatus(String key) {
-    status.reconcile(key);
+    if (key.startsWith("Service/")) {
+      serviceStatus.reconcile(key);
+    } else {
+      status.reconcile(key);
+    }
     return Result.done();
   }
 
@@ -264,8 +272,13 @@ public final class KubeManager implements AutoCloseable {
 
       @Override
       public void onUpdate(Service oldSvc, Service newSvc) {
-        if (!KubeObjects.service(oldSvc).equals(KubeObjects.service(newSvc))) {
-          queue.add(KubeObjects.service(newSvc).key());
+        ServiceInfo before = KubeObjects.service(oldSvc);
+        ServiceInfo after = KubeObjects.service(newSvc);
+        if (!withoutStatus(before).equals(withoutStatus(after))) {
+          queue.add(after.key());
+        } else if (!before.ingressIps().equals(after.ingressIps())) {
+          // Someone else changed the status we write (or ours came back): check it.
+          statusQueue.add(after.key());
         }
       }
 
@@ -274,6 +287,21 @@ public final class KubeManager implements AutoCloseable {
         queue.add(KubeObjects.service(svc).key());
       }
     };
+  }
+
+  /** What the service reconciler reads: the service without the status it writes itself. */
+  private static ServiceInfo withoutStatus(ServiceInfo s) {
+    return new ServiceInfo(
+        s.namespace(),
+        s.name(),
+        s.uid(),
+        s.type(),
+        s.clusterIps(),
+        s.ports(),
+        s.annotations(),
+        s.loadBalancerIp(),
+        s.externalIps(),
+        List.of());
   }
 
   /**

@@ -153,4 +153,23 @@ public final class Names {
     return FqName.of(
         cluster + "__" + namespace + "__" + pod + (family == IpFamily.V6 ? "__v6" : ""));
   }
+
+  /**
+   * The floating IP a LoadBalancer service is reached at, a child of its pool: {@code [...pool,
+   * C__ns__svc]}.
+   */
+  public static FqName serviceFloatingIp(
+      FqName pool, String cluster, String namespace, String service) {
+    return pool.child(cluster + "__" + namespace + "__" + service);
+  }
+
+  /**
+   * The floating IP of one of a service's {@code externalIPs}: {@code [...pool,
+   * C__ns__svc__external__203.0.113.7]} ({@code -} for {@code :} in IPv6).
+   */
+  public static FqName serviceExternalIp(
+      FqName pool, String cluster, String namespace, String service, String address) {
+    return pool.child(
+        cluster + "__" + namespace + "__" + service + "__external__" + address.replace(':', '-'));
+  }
 }

@@ -387,5 +387,8 @@ public final class ObjectRules {
           ObjectType.VIRTUAL_MACHINE_INTERFACE,
           lookup);
     }
+    if (fip.loadbalancer() != null) {
+      resolve(fip, "loadbalancer", fip.loadbalancer(), ObjectType.LOADBALANCER, lookup);
+    }
   }
 }

@@ -152,7 +152,8 @@ public final class ObjectWrites {
         f.annotations(),
         address,
         f.interfaces(),
-        f.fixedIpAddress());
+        f.fixedIpAddress(),
+        f.loadbalancer());
   }
 
   private FloatingIpAddresses requireAddresses() {

@@ -11,6 +11,9 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -58,6 +61,45 @@ public final class ClientWriter implements KubeWriter, AutoCloseable {
         return;
       }
       throw e;
+    }
+  }
+
+  /**
+   * A JSON patch of the status subresource, guarded by a {@code test} of the UID so a service
+   * recreated under the same name is not touched; the whole {@code loadBalancer} is replaced (a
+   * merge patch would append to the ingress list on some API servers).
+   */
+  @Override
+  public void serviceIngress(String namespace, String name, String uid, List<String> ips) {
+    List<Map<String, Object>> ingress = new ArrayList<>();
+    for (String ip : ips) {
+      ingress.add(Map.of("ip", ip));
+    }
+    List<Map<String, Object>> patch =
+        List.of(
+            Map.of("op", "test", "path", "/metadata/uid", "value", uid),
+            Map.of(
+                "op",
+                "add",
+                "path",
+                "/status",
+                "value",
+                Map.of("loadBalancer", ingress.isEmpty() ? Map.of() : Map.of("ingress", ingress))));
+    try {
+      client
+          .services()
+          .inNamespace(namespace)
+          .withName(name)
+          .subresource("status")
+          .patch(PatchContext.of(PatchType.JSON), JSON.writeValueAsString(patch));
+    } catch (KubernetesClientException e) {
+      // Gone (404), replaced (the test fails: 409 or 422): the new service is reconciled anew.
+      if (e.getCode() == 404 || e.getCode() == 409 || e.getCode() == 422) {
+        return;
+      }
+      throw e;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -72,7 +72,17 @@ public final class KubeObjects {
     var m = service.getMetadata();
     var spec = service.getSpec();
     if (spec == null) {
-      return new ServiceInfo(m.getNamespace(), m.getName(), m.getUid(), null, null, null);
+      return new ServiceInfo(
+          m.getNamespace(),
+          m.getName(),
+          m.getUid(),
+          null,
+          null,
+          null,
+          m.getAnnotations(),
+          null,
+          null,
+          null);
     }
     List<String> clusterIps = spec.getClusterIPs();
     if (clusterIps == null || clusterIps.isEmpty()) {
@@ -82,12 +92,37 @@ public final class KubeObjects {
     if (spec.getPorts() != null) {
       for (var p : spec.getPorts()) {
         if (p.getPort() != null) {
-          ports.add(new ServiceInfo.Port(p.getName(), p.getProtocol(), p.getPort()));
+          ports.add(
+              new ServiceInfo.Port(
+                  p.getName(),
+                  p.getProtocol(),
+                  p.getPort(),
+                  p.getNodePort() == null ? 0 : p.getNodePort()));
+        }
+      }
+    }
+    List<String> ingress = new ArrayList<>();
+    var status = service.getStatus();
+    if (status != null
+        && status.getLoadBalancer() != null
+        && status.getLoadBalancer().getIngress() != null) {
+      for (var i : status.getLoadBalancer().getIngress()) {
+        if (i.getIp() != null) {
+          ingress.add(i.getIp());
         }
       }
     }
     return new ServiceInfo(
-        m.getNamespace(), m.getName(), m.getUid(), spec.getType(), clusterIps, ports);
+        m.getNamespace(),
+        m.getName(),
+        m.getUid(),
+        spec.getType(),
+        clusterIps,
+        ports,
+        m.getAnnotations(),
+        spec.getLoadBalancerIP(),
+        spec.getExternalIPs(),
+        ingress);
   }
 
   /** The service an EndpointSlice belongs to (its {@code kubernetes.io/service-name}), or null. */

@@ -2,8 +2,10 @@ package dev.weft.kube.reconcile;
 
 import dev.weft.kube.translate.InputException;
 import dev.weft.model.ConfigObject;
+import dev.weft.model.FloatingIp;
 import dev.weft.model.InstanceIp;
 import dev.weft.model.Ref;
+import dev.weft.store.ipam.FloatingIpAddresses;
 import dev.weft.store.ipam.Ipam;
 import dev.weft.store.objects.ObjectCache;
 import dev.weft.store.objects.ObjectStore;
@@ -91,6 +93,8 @@ public final class Converger {
       txn.delete(old);
       if (old.object() instanceof InstanceIp ip) {
         txn.write(Ipam.release(ip.pool(), ip.address()));
+      } else if (old.object() instanceof FloatingIp fip) {
+        FloatingIpAddresses.release(fip, cache).ifPresent(txn::write);
       }
       deleted++;
     }
@@ -134,6 +138,11 @@ public final class Converger {
             && next instanceof InstanceIp after
             && !(before.address().equals(after.address()) && before.pool().equals(after.pool()))) {
           txn.write(Ipam.release(before.pool(), before.address()));
+        } else if (old.object() instanceof FloatingIp before
+            && next instanceof FloatingIp after
+            && !(before.address().equals(after.address())
+                && before.parent().uuid().equals(after.parent().uuid()))) {
+          FloatingIpAddresses.release(before, cache).ifPresent(txn::write);
         }
         updated++;
       }

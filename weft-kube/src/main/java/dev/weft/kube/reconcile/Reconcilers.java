@@ -32,6 +32,7 @@ public final class Reconcilers {
   private final Waiters waiters;
   private final Problems problems;
   private final KubeView kube;
+  private final dev.weft.store.objects.ObjectCache storeCache;
 
   public Reconcilers(
       ClusterConfig config,
@@ -44,6 +45,7 @@ public final class Reconcilers {
     this.config = config;
     this.converger = new Converger(store);
     this.kube = kube;
+    this.storeCache = store.cache();
     this.waiters = new Waiters(enqueue);
     this.problems = new Problems(writer, waiters);
     this.namespaces = new NamespaceReconciler(config, kube, converger, problems, store.cache());
@@ -58,7 +60,9 @@ public final class Reconcilers {
             store.kv(),
             store.cache(),
             problems,
-            new AddressIndex(store.cache(), enqueue));
+            new AddressIndex(store.cache(), enqueue),
+            ipam,
+            statusEnqueue);
     store.cache().addListener((before, after) -> onStoreChange(before, after, enqueue));
   }
 
@@ -154,6 +158,12 @@ public final class Reconcilers {
     if (before instanceof InstanceIp ip
         && (after == null || !((InstanceIp) after).address().equals(ip.address()))) {
       waiters.wake("pool:" + ip.pool());
+    }
+    if (before instanceof dev.weft.model.FloatingIp fip
+        && (after == null
+            || !((dev.weft.model.FloatingIp) after).address().equals(fip.address()))) {
+      dev.weft.store.ipam.FloatingIpAddresses.reservationPool(fip, storeCache)
+          .ifPresent(pool -> waiters.wake("pool:" + pool));
     }
     if (before == null) {
       return;

@@ -33,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Converges one service ({@code Service/NS/NAME}) to its load balancer: the VIP instance IP, whose
@@ -54,6 +55,8 @@ final class ServiceReconciler {
   private final ObjectCache cache;
   private final Problems problems;
   private final AddressIndex addresses;
+  private final ServiceFloatingIps floatingIps;
+  private final Consumer<String> statusQueue;
 
   ServiceReconciler(
       ClusterConfig config,
@@ -62,7 +65,9 @@ final class ServiceReconciler {
       ConfigStore kv,
       ObjectCache cache,
       Problems problems,
-      AddressIndex addresses) {
+      AddressIndex addresses,
+      Ipam ipam,
+      Consumer<String> statusQueue) {
     this.config = config;
     this.kube = kube;
     this.converger = converger;
@@ -70,13 +75,17 @@ final class ServiceReconciler {
     this.cache = cache;
     this.problems = problems;
     this.addresses = addresses;
+    this.floatingIps = new ServiceFloatingIps(config, kv, cache, ipam);
+    this.statusQueue = statusQueue;
   }
 
   Converger.Outcome reconcile(String key, String namespace, String name, long generation) {
     Optional<ServiceInfo> found = kube.service(namespace, name);
     if (found.isEmpty() || !found.get().hasVip()) {
       problems.clear(key);
-      return converger.converge(key, List.of(), null);
+      Converger.Outcome gone = converger.converge(key, List.of(), null);
+      statusQueue.accept(key);
+      return gone;
     }
     ServiceInfo svc = found.get();
     Optional<NamespaceInfo> ns = kube.namespace(namespace);
@@ -87,7 +96,7 @@ final class ServiceReconciler {
       return converger.converge(key, List.of(), null);
     }
     try {
-      return place(key, svc, ns.get());
+      return place(key, svc, ns.get(), generation);
     } catch (InputException e) {
       // What the service had stays: nothing is half-made, and during a transient wait (its new
       // network not created yet) the VIP keeps working where it is.
@@ -96,7 +105,7 @@ final class ServiceReconciler {
     }
   }
 
-  private Converger.Outcome place(String key, ServiceInfo svc, NamespaceInfo ns) {
+  private Converger.Outcome place(String key, ServiceInfo svc, NamespaceInfo ns, long generation) {
     String where = "service \"" + svc.namespace() + "/" + svc.name() + "\"";
     List<String> vips = ServiceObjects.vips(svc);
     FqName networkFq = ServiceObjects.vipNetwork(config, ns);
@@ -170,18 +179,53 @@ final class ServiceReconciler {
       }
     }
     List<ConfigObject> desired =
-        ServiceObjects.desired(
-            config, svc, Ref.to(project), Ref.to(network), held, backends, interfaces);
-    Converger.Outcome outcome =
-        converger.converge(
-            key,
-            desired,
-            txn -> {
-              guards.forEach(txn::guard);
-              // After the converger's own writes: a reservation passed on replaces its release.
-              writes.forEach(txn::write);
-            });
-    problems.clear(key);
+        new ArrayList<>(
+            ServiceObjects.desired(
+                config, svc, Ref.to(project), Ref.to(network), held, backends, interfaces));
+    Ref lb =
+        desired.stream()
+            .filter(o -> o.type() == ObjectType.LOADBALANCER)
+            .map(Ref::to)
+            .findFirst()
+            .orElseThrow();
+    // The addresses from outside are all or nothing; when they cannot be had, the service still
+    // gets its cluster IP, and keeps the floating IPs it had, until its input is fixed.
+    ServiceFloatingIps.Plan fips;
+    InputException outside = null;
+    try {
+      fips = floatingIps.plan(svc, ns, lb, key);
+    } catch (InputException e) {
+      outside = e;
+      fips =
+          new ServiceFloatingIps.Plan(
+              floatingIps.current(key, lb.uuid()), List.of(), List.of(), List.of());
+    }
+    desired.addAll(fips.floatingIps());
+    ServiceFloatingIps.Plan plan = fips;
+    boolean committed = false;
+    Converger.Outcome outcome;
+    try {
+      outcome =
+          converger.converge(
+              key,
+              desired,
+              txn -> {
+                guards.forEach(txn::guard);
+                plan.guards().forEach(txn::guard);
+                // After the converger's own writes: a reservation passed on replaces its release.
+                writes.forEach(txn::write);
+                plan.writes().forEach(txn::write);
+              });
+      committed = true;
+    } finally {
+      floatingIps.settle(plan, committed);
+    }
+    if (outside != null) {
+      problems.report(key, "Service", svc.namespace(), svc.name(), svc.uid(), generation, outside);
+    } else {
+      problems.clear(key);
+    }
+    statusQueue.accept(key);
     return outcome;
   }
 

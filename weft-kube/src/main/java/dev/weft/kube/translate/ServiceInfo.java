@@ -1,6 +1,7 @@
 package dev.weft.kube.translate;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What Weft reads of a Kubernetes Service.
@@ -9,6 +10,10 @@ import java.util.List;
  * @param clusterIps {@code spec.clusterIPs} (or {@code spec.clusterIP} alone), primary first; empty
  *     until the API server allocates one, {@code [None]} for a headless service
  * @param ports the service ports, in spec order
+ * @param annotations the service's annotations ({@code opencontrail.org/fip-pool})
+ * @param loadBalancerIp {@code spec.loadBalancerIP}, or null
+ * @param externalIps {@code spec.externalIPs}, in spec order
+ * @param ingressIps the addresses of {@code status.loadBalancer.ingress}, as last written
  */
 public record ServiceInfo(
     String namespace,
@@ -16,7 +21,11 @@ public record ServiceInfo(
     String uid,
     String type,
     List<String> clusterIps,
-    List<Port> ports) {
+    List<Port> ports,
+    Map<String, String> annotations,
+    String loadBalancerIp,
+    List<String> externalIps,
+    List<String> ingressIps) {
 
   /**
    * One service port.
@@ -24,11 +33,27 @@ public record ServiceInfo(
    * @param name empty when the service has a single unnamed port
    * @param protocol {@code TCP}, {@code UDP} or {@code SCTP} as Kubernetes writes it
    */
-  public record Port(String name, String protocol, int port) {
+  public record Port(String name, String protocol, int port, int nodePort) {
     public Port {
       name = name == null ? "" : name;
       protocol = protocol == null ? "TCP" : protocol;
     }
+
+    /** A port without a node port. */
+    public Port(String name, String protocol, int port) {
+      this(name, protocol, port, 0);
+    }
+  }
+
+  /** A service as far as its cluster IP goes: no annotations, external addresses or status. */
+  public ServiceInfo(
+      String namespace,
+      String name,
+      String uid,
+      String type,
+      List<String> clusterIps,
+      List<Port> ports) {
+    this(namespace, name, uid, type, clusterIps, ports, Map.of(), null, List.of(), List.of());
   }
 
   public ServiceInfo {
@@ -38,6 +63,21 @@ public record ServiceInfo(
             ? List.of()
             : clusterIps.stream().filter(ip -> ip != null && !ip.isEmpty()).toList();
     ports = ports == null ? List.of() : List.copyOf(ports);
+    annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
+    loadBalancerIp = loadBalancerIp == null || loadBalancerIp.isBlank() ? null : loadBalancerIp;
+    externalIps =
+        externalIps == null
+            ? List.of()
+            : externalIps.stream().filter(ip -> ip != null && !ip.isBlank()).toList();
+    ingressIps =
+        ingressIps == null
+            ? List.of()
+            : ingressIps.stream().filter(ip -> ip != null && !ip.isBlank()).toList();
+  }
+
+  /** {@code type: LoadBalancer}: it wants an address outside the cluster, a floating IP. */
+  public boolean isLoadBalancer() {
+    return type.equals("LoadBalancer");
   }
 
   public String key() {

@@ -264,7 +264,8 @@ public final class ServiceObjects {
               own,
               Ref.to(lb),
               protocol,
-              sp.port());
+              sp.port(),
+              nodePort(svc, sp));
       LoadbalancerPool pool =
           new LoadbalancerPool(
               poolUuid(svc, protocol, sp.port()),
@@ -297,6 +298,15 @@ public final class ServiceObjects {
                       interfaces.get(b.address())));
             });
     return out;
+  }
+
+  /**
+   * The node port of a service port: NodePort and LoadBalancer services listen on every node at the
+   * port Kubernetes gave them; others (and ports not given one) have none.
+   */
+  static Integer nodePort(ServiceInfo svc, ServiceInfo.Port sp) {
+    boolean onNodes = svc.type().equals("NodePort") || svc.type().equals("LoadBalancer");
+    return onNodes && sp.nodePort() >= 1 && sp.nodePort() <= 65535 ? sp.nodePort() : null;
   }
 
   private static String memberSortKey(Backend b) {
