@@ -20,8 +20,9 @@ import java.util.NoSuchElementException;
  * Serves the Kubernetes side of {@code weft get / apply / delete} through the client Weft is
  * attached to. Apply is create-or-replace: labels and annotations missing from the applied object
  * are removed, while what the cluster itself maintains (status, the node a pod is bound to, a
- * service's cluster IP, a namespace's {@code kubernetes.io/metadata.name} label, the network-status
- * annotation Weft writes) is kept, as kubectl apply would keep fields it does not manage.
+ * service's cluster IPs and the node ports it chose, a namespace's {@code
+ * kubernetes.io/metadata.name} label, the network-status annotation Weft writes) is kept, as
+ * kubectl apply would keep fields it does not manage.
  */
 final class FabricGateway implements KubernetesGateway {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -189,6 +190,9 @@ final class FabricGateway implements KubernetesGateway {
           }
         }
       }
+      if ("Service".equals(kind.kind())) {
+        keepNodePorts((Map<String, Object>) os, spec);
+      }
     }
     // The API server sets this label on every namespace; it is not the applier's to remove.
     String nameLabel = "kubernetes.io/metadata.name";
@@ -211,6 +215,91 @@ final class FabricGateway implements KubernetesGateway {
       annotations.putIfAbsent(
           KubeAnnotations.NETWORK_STATUS, oldAnnotations.get(KubeAnnotations.NETWORK_STATUS));
     }
+  }
+
+  /**
+   * Gives each port of the applied service spec that has no {@code nodePort} the one the cluster
+   * chose for the same port before: matched by name, else by port number and protocol. Only for
+   * types that have node ports; a service turning ClusterIP loses them, as the API server drops
+   * them.
+   */
+  @SuppressWarnings("unchecked")
+  private static void keepNodePorts(Map<String, Object> oldSpec, Map<String, Object> spec) {
+    Object type = spec.get("type");
+    if (!("NodePort".equals(type) || "LoadBalancer".equals(type))
+        || !(oldSpec.get("ports") instanceof List<?> oldPorts)
+        || !(spec.get("ports") instanceof List<?> newPorts)) {
+      return;
+    }
+    for (Object o : newPorts) {
+      if (!(o instanceof Map<?, ?> m) || nodePortOf(m) != null) {
+        continue;
+      }
+      Map<String, Object> port = (Map<String, Object>) m;
+      Map<?, ?> before = matchingPort(oldPorts, port);
+      Integer chosen = before == null ? null : nodePortOf(before);
+      if (chosen != null && !usedOn(newPorts, chosen, protocolOf(port))) {
+        port.put("nodePort", chosen);
+      }
+    }
+  }
+
+  /** The port of {@code ports} with the name of {@code port}, else with its number and protocol. */
+  private static Map<?, ?> matchingPort(List<?> ports, Map<String, Object> port) {
+    Object name = port.get("name");
+    if (name instanceof String n && !n.isEmpty()) {
+      for (Object o : ports) {
+        if (o instanceof Map<?, ?> m && n.equals(m.get("name"))) {
+          return m;
+        }
+      }
+    }
+    Integer number = intOf(port.get("port"));
+    for (Object o : ports) {
+      if (o instanceof Map<?, ?> m
+          && number != null
+          && number.equals(intOf(m.get("port")))
+          && protocolOf(port).equals(protocolOf(m))) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  /** Whether a port of {@code ports} already has node port {@code nodePort} on {@code protocol}. */
+  private static boolean usedOn(List<?> ports, int nodePort, String protocol) {
+    for (Object o : ports) {
+      if (o instanceof Map<?, ?> m
+          && Integer.valueOf(nodePort).equals(nodePortOf(m))
+          && protocol.equals(protocolOf(m))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A port's node port; none when absent or 0, as the API reads it. */
+  private static Integer nodePortOf(Map<?, ?> port) {
+    Integer n = intOf(port.get("nodePort"));
+    return n == null || n == 0 ? null : n;
+  }
+
+  private static String protocolOf(Map<?, ?> port) {
+    return port.get("protocol") instanceof String p && !p.isEmpty() ? p : "TCP";
+  }
+
+  private static Integer intOf(Object value) {
+    if (value instanceof Number n) {
+      return n.intValue();
+    }
+    if (value instanceof String s) {
+      try {
+        return Integer.valueOf(s.trim());
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+    return null;
   }
 
   private static boolean sameIntent(GenericKubernetesResource a, GenericKubernetesResource b) {

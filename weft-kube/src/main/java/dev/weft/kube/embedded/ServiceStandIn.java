@@ -1,7 +1,5 @@
 package dev.weft.kube.embedded;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.kube.queue.Result;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -10,41 +8,41 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The stand-ins for what the API server and the endpoint-slice controllers do for a Service, keyed
- * by {@code namespace/name}: fill in its cluster IPs and IP families ({@link ServiceAddresses}),
- * keep the EndpointSlices of a service with a selector in step with the pods it selects, mirror a
- * manually managed Endpoints object of a service without one into slices, and delete slices no
- * longer wanted (the mock API server has no garbage collector to follow owner references).
+ * by {@code namespace/name}: fill in its cluster IPs and IP families ({@link ServiceAddresses}) and
+ * its node ports ({@link ServiceNodePorts}), report what the API server would have refused ({@link
+ * ServiceProblems}), keep the EndpointSlices of a service with a selector in step with the pods it
+ * selects, mirror a manually managed Endpoints object of a service without one into slices, and
+ * delete slices no longer wanted (the mock API server has no garbage collector to follow owner
+ * references).
  *
  * <p>The informer indexes added here make every step proportional to the objects involved: pods by
- * namespace and label, services by namespace and selector term and by cluster IP, slices by
- * service. A pod change reconciles only the services of its namespace that select it before or
- * after the change ({@link #servicesSelecting}).
+ * namespace and label, services by namespace and selector term, by cluster IP and by node port,
+ * slices by service. A pod change reconciles only the services of its namespace that select it
+ * before or after the change ({@link #servicesSelecting}).
  */
 final class ServiceStandIn {
   private static final Logger log = LoggerFactory.getLogger(ServiceStandIn.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   static final String POD_LABELS = "weft-standin-labels";
   static final String SERVICE_SELECTOR = "weft-standin-selector";
   static final String SERVICE_CLUSTER_IP = "weft-standin-cluster-ip";
+  static final String SERVICE_NODE_PORT = "weft-standin-node-port";
   static final String SLICE_SERVICE = "weft-standin-service";
 
   /** How soon to look again at a service whose cache has not caught up with its own writes. */
@@ -58,10 +56,9 @@ final class ServiceStandIn {
   private final SharedIndexInformer<Endpoints> endpoints;
   private final SharedIndexInformer<EndpointSlice> slices;
   private final ClusterIpAllocator allocator;
+  private final NodePortAllocator nodePorts;
   private final SliceTracker tracker;
-
-  /** The last cluster-IP problem logged per service, so each is logged once. */
-  private final Map<String, String> problems = new ConcurrentHashMap<>();
+  private final ServiceProblems problems;
 
   /** Adds the indexes it needs to the informers, which must not have started yet. */
   ServiceStandIn(
@@ -71,6 +68,7 @@ final class ServiceStandIn {
       SharedIndexInformer<Endpoints> endpoints,
       SharedIndexInformer<EndpointSlice> slices,
       ClusterIpAllocator allocator,
+      NodePortAllocator nodePorts,
       Clock clock) {
     this.client = client;
     this.services = services;
@@ -78,7 +76,9 @@ final class ServiceStandIn {
     this.endpoints = endpoints;
     this.slices = slices;
     this.allocator = allocator;
+    this.nodePorts = nodePorts;
     this.tracker = new SliceTracker(clock);
+    this.problems = new ServiceProblems(client, clock);
     pods.addIndexers(Map.of(POD_LABELS, p -> terms(p.getMetadata().getNamespace(), labels(p))));
     services.addIndexers(
         Map.of(
@@ -88,7 +88,9 @@ final class ServiceStandIn {
                     s.getMetadata().getNamespace(),
                     s.getSpec() == null ? null : s.getSpec().getSelector()),
             SERVICE_CLUSTER_IP,
-            ServiceStandIn::clusterIps));
+            ServiceStandIn::clusterIps,
+            SERVICE_NODE_PORT,
+            ServiceStandIn::nodePorts));
     slices.addIndexers(Map.of(SLICE_SERVICE, s -> listOf(service(s))));
   }
 
@@ -120,6 +122,22 @@ final class ServiceStandIn {
       spec.getClusterIPs().forEach(ip -> addCanonical(out, ip));
     }
     addCanonical(out, spec.getClusterIP());
+    return List.copyOf(out);
+  }
+
+  /** The node ports a NodePort or LoadBalancer service's spec claims; other types claim none. */
+  private static List<String> nodePorts(Service service) {
+    var spec = service.getSpec();
+    if (!ServiceNodePorts.hasNodePorts(spec) || spec.getPorts() == null) {
+      return List.of();
+    }
+    Set<String> out = new LinkedHashSet<>();
+    for (var port : spec.getPorts()) {
+      Integer np = ServiceNodePorts.nodePort(port);
+      if (np != null) {
+        out.add(np.toString());
+      }
+    }
     return List.copyOf(out);
   }
 
@@ -209,8 +227,8 @@ final class ServiceStandIn {
     return services.hasSynced() && pods.hasSynced() && endpoints.hasSynced() && slices.hasSynced();
   }
 
-  /** Converges the service {@code namespace/name}'s cluster IPs and slices. */
-  Result reconcile(String namespace, String name) throws JsonProcessingException {
+  /** Converges the service {@code namespace/name}'s cluster IPs, node ports and slices. */
+  Result reconcile(String namespace, String name) {
     if (!synced()) {
       // Allocating before every service is known could hand out an address already in use.
       return Result.requeueAfter(RECHECK);
@@ -219,9 +237,13 @@ final class ServiceStandIn {
     Service service = services.getStore().getByKey(key);
     if (service == null) {
       allocator.release(key);
-      problems.remove(key);
+      nodePorts.release(key);
+      problems.forget(key);
     } else {
-      service = withAddresses(key, service);
+      service = withAllocations(key, service);
+      if (service == null) {
+        return Result.requeueAfter(RECHECK); // written meanwhile: the cache is behind
+      }
     }
     if (!tracker.caughtUp(key, slices.getStore()::getByKey)) {
       return Result.requeueAfter(RECHECK);
@@ -293,62 +315,105 @@ final class ServiceStandIn {
   }
 
   /**
-   * Fills in the service's cluster IPs and IP families as the API server would; returns the service
-   * as it is once they are written.
+   * Fills in what the API server allocates for a service (cluster IPs and IP families, node ports),
+   * in one write that fails rather than overwrite a version of the service this one has not seen;
+   * returns the service as it is once they are written, or null when the cache is behind the API (a
+   * newer version, or the deletion, is on its way).
    */
-  private Service withAddresses(String key, Service service) throws JsonProcessingException {
-    String[] problem = {null};
-    ServiceAddresses want =
+  private Service withAllocations(String key, Service service) {
+    List<String> addressProblems = new ArrayList<>();
+    ServiceAddresses addresses =
         ServiceAddresses.decide(
-            service, allocator, ip -> usedByAnother(key, ip), p -> problem[0] = p);
-    if (problem[0] == null) {
-      problems.remove(key);
-    } else if (!problem[0].equals(problems.put(key, problem[0]))) {
-      // Once per problem, not on every pod event that brings the service round again.
-      log.warn("service {}: {}", key, problem[0]);
-    }
-    if (want == null || want.writtenIn(service.getSpec())) {
+            service, allocator, ip -> usedByAnother(key, ip), addressProblems::add);
+    problems.set(
+        service,
+        ServiceProblems.Aspect.CLUSTER_IP,
+        addressProblems.isEmpty()
+            ? null
+            : new ServiceProblems.Problem("ClusterIPAllocationFailed", addressProblems.get(0)));
+    List<ServiceProblems.Problem> portProblems = new ArrayList<>();
+    ServiceNodePorts ports =
+        ServiceNodePorts.decide(service, nodePorts, claims(key, service), portProblems::add);
+    problems.set(
+        service,
+        ServiceProblems.Aspect.NODE_PORTS,
+        portProblems.isEmpty() ? null : portProblems.get(0));
+    boolean addressesWritten = addresses == null || addresses.writtenIn(service.getSpec());
+    boolean portsWritten = ports == null || ports.writtenIn(service.getSpec());
+    if (addressesWritten && portsWritten) {
       return service;
     }
-    Map<String, Object> fields = new LinkedHashMap<>();
-    fields.put("clusterIP", want.clusterIps().get(0));
-    fields.put("clusterIPs", want.clusterIps());
-    fields.put("ipFamilies", want.ipFamilies());
-    fields.put("ipFamilyPolicy", want.ipFamilyPolicy());
-    List<Map<String, Object>> ops = new ArrayList<>();
-    if (service.getSpec() == null) {
-      ops.add(Map.of("op", "add", "path", "/spec", "value", fields));
-    } else {
-      // JSON patch "add" replaces a member that is there. Only ops that cannot fail: the mock API
-      // server never answers a JSON patch it cannot apply, and the client times out.
-      fields.forEach(
-          (field, value) -> ops.add(Map.of("op", "add", "path", "/spec/" + field, "value", value)));
+    var spec = new ServiceBuilder(service).editOrNewSpec();
+    if (!addressesWritten) {
+      spec.withClusterIP(addresses.clusterIps().get(0))
+          .withClusterIPs(addresses.clusterIps())
+          .withIpFamilies(addresses.ipFamilies())
+          .withIpFamilyPolicy(addresses.ipFamilyPolicy());
+    }
+    if (!portsWritten) {
+      spec.withPorts(ports.applyTo(service.getSpec().getPorts()));
     }
     try {
-      client
-          .services()
-          .inNamespace(service.getMetadata().getNamespace())
-          .resource(
-              new ServiceBuilder()
-                  .withNewMetadata()
-                  .withNamespace(service.getMetadata().getNamespace())
-                  .withName(service.getMetadata().getName())
-                  .endMetadata()
-                  .build())
-          .patch(PatchContext.of(PatchType.JSON), JSON.writeValueAsString(ops));
+      // An update carrying the cached resourceVersion: the mock API server answers 409 when the
+      // service changed meanwhile, where a patch would apply to whatever is there (and a JSON
+      // patch that no longer applies gets no answer at all).
+      return client.resource(spec.endSpec().build()).update();
     } catch (KubernetesClientException e) {
-      if (e.getCode() != 404) {
-        throw e;
+      if (e.getCode() == 409 || e.getCode() == 404) {
+        return null;
       }
+      throw e;
     }
-    return new ServiceBuilder(service)
-        .editOrNewSpec()
-        .withClusterIP(want.clusterIps().get(0))
-        .withClusterIPs(want.clusterIps())
-        .withIpFamilies(want.ipFamilies())
-        .withIpFamilyPolicy(want.ipFamilyPolicy())
-        .endSpec()
-        .build();
+  }
+
+  /** What the specs of services other than {@code key} say about node ports. */
+  private ServiceNodePorts.Claims claims(String key, Service service) {
+    return new ServiceNodePorts.Claims() {
+      @Override
+      public boolean any(int port) {
+        for (Service s : services.getIndexer().byIndex(SERVICE_NODE_PORT, Integer.toString(port))) {
+          if (!key.equals(ServiceAddresses.owner(s))) {
+            return true;
+          }
+        }
+        return false;
+      }
+
+      @Override
+      public String earlier(int port) {
+        for (Service s : services.getIndexer().byIndex(SERVICE_NODE_PORT, Integer.toString(port))) {
+          if (!key.equals(ServiceAddresses.owner(s)) && createdBefore(s, service)) {
+            return ServiceAddresses.owner(s);
+          }
+        }
+        return null;
+      }
+    };
+  }
+
+  /**
+   * Whether {@code a} was created before {@code b}: by creation time, then (the API keeps it to the
+   * second) by {@code namespace/name}, so that every reconcile agrees on which came first.
+   */
+  static boolean createdBefore(Service a, Service b) {
+    Instant ta = created(a);
+    Instant tb = created(b);
+    if (ta != null && tb != null && !ta.equals(tb)) {
+      return ta.isBefore(tb);
+    }
+    if ((ta == null) != (tb == null)) {
+      return ta != null;
+    }
+    return ServiceAddresses.owner(a).compareTo(ServiceAddresses.owner(b)) < 0;
+  }
+
+  private static Instant created(Service s) {
+    String stamp = s.getMetadata().getCreationTimestamp();
+    try {
+      return stamp == null ? null : Instant.parse(stamp);
+    } catch (DateTimeParseException e) {
+      return null;
+    }
   }
 
   private boolean usedByAnother(String key, String ip) {

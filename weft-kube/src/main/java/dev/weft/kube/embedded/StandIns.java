@@ -7,6 +7,7 @@ import dev.weft.kube.queue.Result;
 import dev.weft.kube.queue.WorkQueue;
 import dev.weft.kube.translate.KubeAnnotations;
 import dev.weft.model.IpPrefix;
+import dev.weft.model.PortRange;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
@@ -32,6 +33,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -49,7 +51,12 @@ import org.slf4j.LoggerFactory;
  *       family policy ({@link ServiceAddresses}: ClusterIP, NodePort and LoadBalancer services
  *       without {@code spec.clusterIP} get one per family from the service subnets, never one
  *       another service has; a requested one is kept as given; headless and ExternalName services
- *       get none);
+ *       get none); a NodePort or LoadBalancer service's node ports ({@link ServiceNodePorts}: one
+ *       from the node-port range for every port entry without one, unless a LoadBalancer service
+ *       says {@code allocateLoadBalancerNodePorts: false}; never one another service has; kept
+ *       across replaces; cleared when the type changes to ClusterIP). What the API server would
+ *       refuse is left as it is, logged and recorded as a Warning Event on the service ({@link
+ *       ServiceProblems});
  *   <li>kubelets: nodes registering; marking a pod Running with the address Weft gave it (kubelet +
  *       CNI), and Ready, unless the pod carries the annotation {@value #READY_ANNOTATION}{@code :
  *       "false"}, which makes it report {@code Ready=False} so tests and users can simulate an
@@ -83,6 +90,9 @@ public final class StandIns implements AutoCloseable {
   public static final List<IpPrefix> DEFAULT_SERVICE_SUBNETS =
       List.of(IpPrefix.parse("10.96.0.0/12"));
 
+  /** The node-port range when none is given: the Kubernetes default. */
+  public static final PortRange DEFAULT_NODE_PORT_RANGE = new PortRange(30000, 32767);
+
   /** How long {@link #start()} waits for the caches to fill before acting on anything. */
   private static final Duration SYNC_TIMEOUT = Duration.ofMinutes(2);
 
@@ -100,17 +110,32 @@ public final class StandIns implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicInteger nextNode =
       new java.util.concurrent.atomic.AtomicInteger();
 
-  /** Stand-ins allocating cluster IPs from {@link #DEFAULT_SERVICE_SUBNETS}. */
+  /**
+   * Stand-ins allocating cluster IPs from {@link #DEFAULT_SERVICE_SUBNETS} and node ports from
+   * {@link #DEFAULT_NODE_PORT_RANGE}.
+   */
   public StandIns(KubernetesClient client, List<String> nodeNames, Clock clock) {
     this(client, nodeNames, DEFAULT_SERVICE_SUBNETS, clock);
+  }
+
+  /** Stand-ins allocating node ports from {@link #DEFAULT_NODE_PORT_RANGE}. */
+  public StandIns(
+      KubernetesClient client, List<String> nodeNames, List<IpPrefix> serviceSubnets, Clock clock) {
+    this(client, nodeNames, serviceSubnets, DEFAULT_NODE_PORT_RANGE, clock);
   }
 
   /**
    * @param serviceSubnets where cluster IPs come from (the cluster's service subnets, one IPv4
    *     and/or one IPv6 for dual stack; the first one's family is the primary family)
+   * @param nodePortRange where node ports come from (the API server's {@code
+   *     --service-node-port-range}); must not include port 0
    */
   public StandIns(
-      KubernetesClient client, List<String> nodeNames, List<IpPrefix> serviceSubnets, Clock clock) {
+      KubernetesClient client,
+      List<String> nodeNames,
+      List<IpPrefix> serviceSubnets,
+      PortRange nodePortRange,
+      Clock clock) {
     this.client = client;
     this.nodeNames = List.copyOf(nodeNames);
     this.clock = clock;
@@ -129,6 +154,7 @@ public final class StandIns implements AutoCloseable {
             endpoints,
             slices,
             new ClusterIpAllocator(serviceSubnets),
+            new NodePortAllocator(nodePortRange, new SplittableRandom()),
             clock);
     namespaces.addEventHandler(handler(ns -> "Namespace/" + ns.getMetadata().getName()));
     pods.addEventHandler(podHandler());
@@ -230,7 +256,7 @@ public final class StandIns implements AutoCloseable {
     for (SharedIndexInformer<?> informer : informers) {
       started.add(informer.start().toCompletableFuture());
     }
-    // The cluster-IP allocator must know every address in use before it hands one out, and the
+    // The allocators must know every address and node port in use before they hand one out, and the
     // slice controller every slice before it creates one; reconciles also check, this saves
     // them from retrying.
     try {

@@ -208,6 +208,16 @@ class ServiceStandInTest {
             "10.100.0.1", "10.100.0.2", "10.100.0.4", "10.100.0.5", "10.100.0.6");
     assertThat(cluster.service("default", "fixed").getSpec().getClusterIP())
         .isEqualTo("10.100.0.3");
+    // The one without is told why, on the service.
+    await()
+        .until(
+            () ->
+                cluster.client.v1().events().inNamespace("default").list().getItems().stream()
+                    .anyMatch(
+                        e ->
+                            "ClusterIPAllocationFailed".equals(e.getReason())
+                                && "Warning".equals(e.getType())
+                                && e.getMessage().contains("no free cluster IP")));
 
     // A replace that drops the address gets the same one back, as the API server keeps it.
     Service s0 = cluster.service("default", "s0");

@@ -2,6 +2,7 @@ package dev.weft.kube.embedded;
 
 import dev.weft.kube.translate.KubeAnnotations;
 import dev.weft.model.IpPrefix;
+import dev.weft.model.PortRange;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
@@ -22,8 +23,27 @@ final class StandInCluster implements AutoCloseable {
   final StandIns standIns;
 
   StandInCluster(List<IpPrefix> serviceSubnets) {
+    this(serviceSubnets, StandIns.DEFAULT_NODE_PORT_RANGE, true);
+  }
+
+  /**
+   * @param start whether to start the stand-ins now; tests that want objects in the API before the
+   *     stand-ins see it call {@link #start()} themselves
+   */
+  StandInCluster(List<IpPrefix> serviceSubnets, PortRange nodePorts, boolean start) {
     standIns =
-        new StandIns(standInClient, List.of("node-1", "node-2"), serviceSubnets, Clock.systemUTC());
+        new StandIns(
+            standInClient,
+            List.of("node-1", "node-2"),
+            serviceSubnets,
+            nodePorts,
+            Clock.systemUTC());
+    if (start) {
+      start();
+    }
+  }
+
+  void start() {
     standIns.start();
   }
 
