@@ -7,6 +7,7 @@ import dev.weft.control.AclEntry;
 import dev.weft.control.CompiledView;
 import dev.weft.control.Compiler;
 import dev.weft.control.NextHop;
+import dev.weft.control.NodePort;
 import dev.weft.control.Route;
 import dev.weft.control.Vrf;
 import dev.weft.model.FqName;
@@ -16,11 +17,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * The compiled forwarding state, for people and tools: {@code GET /routing-instances} (every VRF
- * with its leaked networks, ACL and routes) and {@code GET /routing-instances/{fq-name}} (one,
- * {@code domain:project:network}). 503 when the server compiles nothing.
+ * with its leaked networks, ACL and routes), {@code GET /routing-instances/{fq-name}} (one, {@code
+ * domain:project:network}) and {@code GET /node-ports} (the nodes' addresses and the service behind
+ * each node port). 503 when the server compiles nothing.
  */
 final class ForwardingEndpoints {
   private final Compiler compiler;
@@ -32,6 +35,33 @@ final class ForwardingEndpoints {
   void register(Router router) {
     Endpoint.blocking(router.get("/routing-instances"), this::list);
     Endpoint.blocking(router.get("/routing-instances/:name"), this::one);
+    Endpoint.blocking(router.get("/node-ports"), this::nodePorts);
+  }
+
+  private Reply nodePorts(RoutingContext ctx) {
+    return Reply.ok(
+        require()
+            .read(
+                view -> {
+                  ObjectNode out = Http.object();
+                  out.put("revision", view.revision());
+                  ArrayNode nodes = out.putArray("nodes");
+                  view.nodeAddresses()
+                      .forEach((n, a) -> nodes.addObject().put("node", n).put("address", a));
+                  ArrayNode ports = out.putArray("node-ports");
+                  for (NodePort n : view.nodePorts()) {
+                    ObjectNode o = ports.addObject();
+                    o.put("node_port", n.nodePort().toString());
+                    o.put("service_port", n.servicePort().toString());
+                    o.put("loadbalancer", n.service().loadbalancer().toString());
+                    o.put("loadbalancer_uuid", n.service().loadbalancerUuid().toString());
+                    ArrayNode backends = o.putArray("backends");
+                    for (NextHop.Interface b : n.backends()) {
+                      nextHop(view, b, backends.addObject());
+                    }
+                  }
+                  return out;
+                }));
   }
 
   private Compiler require() {
@@ -127,13 +157,32 @@ final class ForwardingEndpoints {
       out.put("node", i.node());
       out.put("node_address", i.nodeAddress());
       if (i.translateTo() != null) {
-        out.put("translate_to", i.translateTo()); // destination NAT: a floating IP
+        out.put("translate_to", i.translateTo()); // destination NAT: a floating IP, a backend
+      }
+      if (i.translatePort() > 0) {
+        out.put("translate_port", i.translatePort());
       }
     } else if (hop instanceof NextHop.Ecmp ecmp) {
       out.put("type", "ecmp");
       ArrayNode members = out.putArray("members");
       for (NextHop.Interface m : ecmp.members()) {
         nextHop(view, m, members.addObject());
+      }
+    } else if (hop instanceof NextHop.Service svc) {
+      out.put("type", "service");
+      out.put("loadbalancer", svc.loadbalancer().toString());
+      out.put("loadbalancer_uuid", svc.loadbalancerUuid().toString());
+      ArrayNode listeners = out.putArray("listeners");
+      for (NextHop.ServicePort port : new TreeSet<>(svc.listeners().keySet())) {
+        ObjectNode l = listeners.addObject();
+        l.put("port", port.toString());
+        if (svc.nodePort(port) > 0) {
+          l.put("node_port", svc.nodePort(port));
+        }
+        ArrayNode backends = l.putArray("backends");
+        for (NextHop.Interface b : svc.listeners().get(port)) {
+          nextHop(view, b, backends.addObject());
+        }
       }
     }
   }

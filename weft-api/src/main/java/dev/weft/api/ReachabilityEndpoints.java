@@ -10,8 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code GET /probe?from=pods&to=pods&port=80/TCP&port=...&timeout=SECONDS} and {@code GET
- * /trace?source=NS/POD&destination=NS/POD|ADDRESS&port=80/TCP}; 503 when the server has no
+ * {@code GET /probe?from=pods|external&to=pods|services&port=80/TCP&port=...&timeout=SECONDS} and
+ * {@code GET /trace?source=NS/POD|external&destination=NS/POD|service/NS/NAME|ADDRESS&port=80/TCP}
+ * (from {@code external}, a service is traced through its first way in: a floating IP, else a node
+ * port; an address may be a node's, with a node port as the port); 503 when the server has no
  * forwarding model.
  */
 final class ReachabilityEndpoints {

@@ -10,10 +10,16 @@ import dev.weft.api.reach.Convergence;
 import dev.weft.api.reach.Reachability;
 import dev.weft.control.Compiler;
 import dev.weft.model.ConfigObject;
+import dev.weft.model.FloatingIp;
+import dev.weft.model.FloatingIpPool;
 import dev.weft.model.FqName;
 import dev.weft.model.InstanceIp;
 import dev.weft.model.IpPrefix;
 import dev.weft.model.IpamLink;
+import dev.weft.model.Loadbalancer;
+import dev.weft.model.LoadbalancerListener;
+import dev.weft.model.LoadbalancerMember;
+import dev.weft.model.LoadbalancerPool;
 import dev.weft.model.NetworkIpam;
 import dev.weft.model.ObjectType;
 import dev.weft.model.Owner;
@@ -50,6 +56,7 @@ class ReachabilityEndpointsTest {
   private final MemoryConfigStore kv = new MemoryConfigStore();
   private final ObjectStore objects = new ObjectStore(kv);
   private final List<JsonNode> pods = new ArrayList<>();
+  private final List<JsonNode> services = new ArrayList<>();
   private final AtomicBoolean converged = new AtomicBoolean(true);
   private Compiler compiler;
   private ConfigApiServer server;
@@ -84,9 +91,10 @@ class ReachabilityEndpointsTest {
         new KubernetesGateway() {
           @Override
           public JsonNode list(String kind, String namespace) {
-            ObjectNode list = JSON.createObjectNode().put("kind", "PodList");
+            boolean svc = kind.equals("services");
+            ObjectNode list = JSON.createObjectNode().put("kind", svc ? "ServiceList" : "PodList");
             ArrayNode items = list.putArray("items");
-            pods.forEach(items::add);
+            (svc ? services : pods).forEach(items::add);
             return list;
           }
 
@@ -353,5 +361,182 @@ class ReachabilityEndpointsTest {
     JsonNode b = get("/trace?source=external&destination=default/b&port=80/TCP").body();
     assertThat(b.path("verdict").asText()).isEqualTo("dropped");
     assertThat(b.path("reason").asText()).contains("no floating IP");
+  }
+
+  private VirtualMachineInterface interfaceOf(String pod) {
+    return objects
+        .cache()
+        .<VirtualMachineInterface>list(ObjectType.VIRTUAL_MACHINE_INTERFACE)
+        .stream()
+        .filter(st -> st.object().fqName().name().endsWith("__" + pod))
+        .findFirst()
+        .orElseThrow()
+        .object();
+  }
+
+  /**
+   * A service whose load balancer (UUID = the service's UID) has its VIP in blue and a listener on
+   * 80/TCP, node port or null, to pod a on 80; and its Kubernetes object.
+   */
+  private Loadbalancer service(String name, String vip, Integer nodePort) {
+    UUID uid = UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8));
+    Loadbalancer lb =
+        create(
+            new Loadbalancer(
+                uid,
+                blue.fqName().child(name),
+                null,
+                null,
+                "native",
+                vip,
+                Ref.to(blue),
+                List.of()));
+    LoadbalancerListener l =
+        create(
+            new LoadbalancerListener(
+                UUID.randomUUID(),
+                lb.fqName().child("80"),
+                Ref.to(lb),
+                null,
+                Ref.to(lb),
+                dev.weft.model.Protocol.TCP,
+                80,
+                nodePort));
+    LoadbalancerPool pool =
+        create(
+            new LoadbalancerPool(
+                UUID.randomUUID(),
+                l.fqName().child("pool"),
+                Ref.to(l),
+                null,
+                Ref.to(l),
+                dev.weft.model.Protocol.TCP,
+                "ecmp"));
+    create(
+        new LoadbalancerMember(
+            UUID.randomUUID(),
+            pool.fqName().child("a"),
+            Ref.to(pool),
+            null,
+            "10.1.0.2",
+            80,
+            Ref.to(interfaceOf("a"))));
+    Map<String, Object> port = new java.util.HashMap<>(Map.of("port", 80, "protocol", "TCP"));
+    if (nodePort != null) {
+      port.put("nodePort", nodePort);
+    }
+    services.add(
+        JSON.valueToTree(
+            Map.of(
+                "metadata",
+                Map.of("namespace", "default", "name", name, "uid", uid.toString()),
+                "spec",
+                Map.of(
+                    "type",
+                    nodePort == null ? "ClusterIP" : "LoadBalancer",
+                    "clusterIP",
+                    vip,
+                    "ports",
+                    List.of(port)))));
+    return lb;
+  }
+
+  private static String via(JsonNode trace) {
+    return trace.path("via").asText();
+  }
+
+  @Test
+  void fromOutsideAServiceIsReachedThroughItsFloatingIpsOrNodePortsOnly() throws Exception {
+    service("internal", "10.1.0.100", null);
+    Loadbalancer web = service("web", "10.1.0.101", 30080);
+
+    JsonNode outside = get("/probe?from=external&to=services").body();
+    assertThat(outside.path("destinations").toString())
+        .isEqualTo("[\"default/internal:80/TCP\",\"default/web:80/TCP\"]");
+    // web has a node port, on node-1's address; internal only its cluster IP.
+    assertThat(outside.path("matrix").toString()).isEqualTo("[\"X.\"]");
+    // From pods, both through their cluster IPs (c is on no node).
+    assertThat(get("/probe?to=services").body().path("matrix").toString())
+        .isEqualTo("[\"..\",\"..\",\"XX\"]");
+
+    JsonNode none =
+        get("/trace?source=external&destination=service/default/internal&port=80").body();
+    assertThat(none.path("verdict").asText()).isEqualTo("dropped");
+    assertThat(none.path("reason").asText())
+        .isEqualTo(
+            "service default/internal has no floating IP, external IP or node port: nothing"
+                + " outside the cluster reaches it");
+
+    JsonNode byNodePort =
+        get("/trace?source=external&destination=" + q("service/default/web")).body();
+    assertThat(byNodePort.path("verdict").asText())
+        .as(byNodePort.toString())
+        .isEqualTo("delivered");
+    assertThat(byNodePort.path("port").asText()).isEqualTo("80/TCP");
+    assertThat(via(byNodePort)).isEqualTo("node port 30080 of node-1 (192.0.2.11)");
+    assertThat(byNodePort.path("packet").asText()).endsWith("-> 192.0.2.11:30080");
+    assertThat(byNodePort.toString()).contains("node port 30080/TCP is service");
+    assertThat(byNodePort.path("reply").path("verdict").asText()).isEqualTo("delivered");
+    assertThat(byNodePort.path("reply").toString())
+        .contains("source NAT back on node-1: 10.1.0.2:80 -> 192.0.2.11:30080");
+
+    JsonNode toNode = get("/trace?source=external&destination=192.0.2.11&port=30080/TCP").body();
+    assertThat(toNode.path("verdict").asText()).isEqualTo("delivered");
+    assertThat(via(toNode)).isEqualTo("node port 30080 of node-1 (192.0.2.11)");
+    JsonNode unknownPort = get("/trace?source=external&destination=192.0.2.11&port=30999").body();
+    assertThat(unknownPort.path("reason").asText()).contains("has no node port 30999/TCP");
+
+    NetworkIpam ipam = objects.cache().<NetworkIpam>list(ObjectType.NETWORK_IPAM).get(0).object();
+    VirtualNetwork pub =
+        create(
+            new VirtualNetwork(
+                UUID.randomUUID(),
+                project.fqName().child("public"),
+                Ref.to(project),
+                null,
+                List.of(
+                    new IpamLink(
+                        Ref.to(ipam), List.of(dev.weft.model.Subnet.of("198.51.100.0/24")))),
+                List.of("target:64512:100"),
+                List.of()));
+    FloatingIpPool pool =
+        create(
+            new FloatingIpPool(
+                UUID.randomUUID(), pub.fqName().child("pool"), Ref.to(pub), null, List.of()));
+    create(
+        new FloatingIp(
+            UUID.randomUUID(),
+            pool.fqName().child("web"),
+            Ref.to(pool),
+            null,
+            "198.51.100.10",
+            List.of(),
+            null,
+            Ref.to(web)));
+    JsonNode byFip = get("/trace?source=external&destination=svc/default/web&port=80/TCP").body();
+    assertThat(byFip.path("verdict").asText()).as(byFip.toString()).isEqualTo("delivered");
+    assertThat(via(byFip)).isEqualTo("floating IP 198.51.100.10:80");
+    assertThat(byFip.path("ways").toString())
+        .isEqualTo("[\"floating IP 198.51.100.10:80\",\"node port 30080 of node-1 (192.0.2.11)\"]");
+    assertThat(byFip.toString()).contains("floating IP of service").contains("destination NAT");
+    assertThat(get("/probe?from=external&to=services").body().path("matrix").toString())
+        .isEqualTo("[\"X.\"]");
+
+    JsonNode nodePorts = get("/node-ports").body();
+    assertThat(nodePorts.path("nodes").toString())
+        .isEqualTo("[{\"node\":\"node-1\",\"address\":\"192.0.2.11\"}]");
+    assertThat(nodePorts.path("node-ports").get(0).path("node_port").asText())
+        .isEqualTo("30080/TCP");
+    assertThat(nodePorts.path("node-ports").get(0).path("loadbalancer_uuid").asText())
+        .isEqualTo(web.uuid().toString());
+    JsonNode publicRoutes = get("/routing-instances/" + q(pub.fqName().toString())).body();
+    JsonNode hop = publicRoutes.path("routes").get(0).path("next_hop");
+    assertThat(hop.path("type").asText()).isEqualTo("service");
+    assertThat(hop.path("listeners").get(0).path("node_port").asInt()).isEqualTo(30080);
+    assertThat(hop.path("listeners").get(0).path("backends").get(0).path("pod").asText())
+        .isEqualTo("default/a");
+
+    Answer missing = get("/trace?source=external&destination=service/default/nope&port=80");
+    assertThat(missing.status()).isEqualTo(404);
   }
 }

@@ -76,6 +76,9 @@ final class GetCommand implements Callable<Integer> {
     if (ROUTING_INSTANCES.contains(kind)) {
       return routingInstances(client, System.out);
     }
+    if (NODE_PORTS.contains(kind)) {
+      return nodePorts(client, System.out);
+    }
     Optional<KubeKinds.KubeKind> kube = KubeKinds.byName(kind);
     if (kube.isPresent()) {
       return kubernetes(client, kube.get(), System.out);
@@ -133,6 +136,39 @@ final class GetCommand implements Callable<Integer> {
               policies.isEmpty() ? "-" : String.join(",", policies)));
     }
     table.print(out);
+    return 0;
+  }
+
+  private static final java.util.Set<String> NODE_PORTS =
+      java.util.Set.of("node-ports", "node-port");
+
+  /** The compiled node ports: on every node's address, the service port each leads to. */
+  private int nodePorts(ServerClient client, PrintStream out) throws Exception {
+    JsonNode list = client.get("/node-ports");
+    if (output.equals("json")) {
+      out.println(JSON.writeValueAsString(list));
+      return 0;
+    }
+    List<String> nodes = new ArrayList<>();
+    list.path("nodes")
+        .forEach(n -> nodes.add(n.path("node").asText() + "=" + n.path("address").asText()));
+    Table table = new Table(List.of("NODE-PORT", "SERVICE-PORT", "LOADBALANCER", "BACKENDS"));
+    for (JsonNode n : list.path("node-ports")) {
+      table.row(
+          List.of(
+              n.path("node_port").asText(),
+              n.path("service_port").asText(),
+              n.path("loadbalancer").asText(),
+              Integer.toString(n.path("backends").size())));
+    }
+    if (table.isEmpty()) {
+      out.println("No node ports.");
+    } else {
+      table.print(out);
+    }
+    out.println(
+        "On every node: "
+            + (nodes.isEmpty() ? "(no node has an address)" : String.join(", ", nodes)));
     return 0;
   }
 
@@ -232,21 +268,43 @@ final class GetCommand implements Callable<Integer> {
       case "Service" -> {
         List<String> ports = new ArrayList<>();
         for (JsonNode p : item.path("spec").path("ports")) {
-          ports.add(p.path("port").asText() + "/" + p.path("protocol").asText("TCP"));
+          // As kubectl prints them: 80:30080/TCP when the port has a node port.
+          ports.add(
+              p.path("port").asText()
+                  + (p.path("nodePort").asInt(0) > 0 ? ":" + p.path("nodePort").asText() : "")
+                  + "/"
+                  + p.path("protocol").asText("TCP"));
         }
         List<String> external = new ArrayList<>();
         for (JsonNode i : item.path("status").path("loadBalancer").path("ingress")) {
           external.add(i.path("ip").asText());
         }
         item.path("spec").path("externalIPs").forEach(e -> external.add(e.asText()));
+        String type = item.path("spec").path("type").asText("ClusterIP");
+        if (external.isEmpty()) {
+          external.add(type.equals("LoadBalancer") ? "<pending>" : "<none>");
+        }
         yield List.of(
-            item.path("spec").path("type").asText("ClusterIP"),
+            type,
             item.path("spec").path("clusterIP").asText(""),
             String.join(",", external.stream().distinct().toList()),
             String.join(",", ports));
       }
       default -> List.of(m.path("creationTimestamp").asText(""));
     };
+  }
+
+  /** What a floating IP leads to: the load balancer it fronts, or its interfaces. */
+  private static String fronts(JsonNode fip) {
+    JsonNode lb = fip.path("loadbalancer");
+    if (!lb.isMissingNode() && !lb.isNull()) {
+      return "loadbalancer " + name(lb.path("to"));
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode i : fip.path("interfaces")) {
+      out.add(name(i.path("to")));
+    }
+    return out.isEmpty() ? "-" : String.join(",", out);
   }
 
   private int weft(ServerClient client, ObjectType type, PrintStream out) throws Exception {
@@ -280,7 +338,7 @@ final class GetCommand implements Callable<Integer> {
           case VIRTUAL_NETWORK -> List.of("SUBNETS", "POLICIES", "OWNER");
           case INSTANCE_IP -> List.of("ADDRESS", "NETWORK", "OWNER");
           case VIRTUAL_MACHINE_INTERFACE -> List.of("NETWORK", "MAC", "OWNER");
-          case FLOATING_IP -> List.of("ADDRESS", "FIXED-IP", "OWNER");
+          case FLOATING_IP -> List.of("ADDRESS", "FIXED-IP", "FRONTS", "OWNER");
           case NETWORK_IPAM -> List.of("SUBNETS", "OWNER");
           default -> List.of("UUID", "OWNER");
         });
@@ -302,7 +360,10 @@ final class GetCommand implements Callable<Integer> {
                     owner(o));
             case FLOATING_IP ->
                 List.of(
-                    o.path("address").asText(), o.path("fixed_ip_address").asText(""), owner(o));
+                    o.path("address").asText(),
+                    o.path("fixed_ip_address").asText(""),
+                    fronts(o),
+                    owner(o));
             case NETWORK_IPAM -> {
               List<String> s = new ArrayList<>();
               o.path("subnets").forEach(x -> s.add(x.asText()));

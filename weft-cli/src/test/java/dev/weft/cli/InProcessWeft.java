@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.weft.kube.ClusterConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -51,21 +50,18 @@ final class InProcessWeft implements AutoCloseable {
    * {@code weft apply} of user networks needs.
    */
   static InProcessWeft start() throws Exception {
+    return start(WeftSettings.defaults());
+  }
+
+  /** As {@link #start()}, with the settings of a {@code weft up --config} file. */
+  static InProcessWeft start(WeftSettings settings) throws Exception {
     Path dir = Files.createTempDirectory("weft-test-");
     WeftServer server;
     try {
       server =
           WeftServer.start(
               new WeftServer.Options(
-                  dir,
-                  "127.0.0.1",
-                  0,
-                  null,
-                  0,
-                  null,
-                  ClusterConfig.defaults(),
-                  List.of("node-1", "node-2"),
-                  4));
+                  dir, "127.0.0.1", 0, null, 0, null, settings.cluster(), settings.nodes(), 4));
     } catch (Exception | Error e) {
       deleteRecursively(dir);
       throw e;

@@ -20,7 +20,9 @@ import org.junit.jupiter.api.TestFactory;
  * in name order, except {@code delete.yaml}, deleted with {@code weft delete -f}; once every pod is
  * bound to a node, {@code weft probe -o json} (with the arguments of the step's {@code probe.args},
  * else the scenario's, one a line) must print the step's {@code expected.json}. Every step runs
- * even after one fails, and the failure lists every differing cell of every step.
+ * even after one fails, and the failure lists every differing cell of every step. A scenario's
+ * {@code weft.yaml}, when present, is the Weft settings file it runs with ({@code weft up
+ * --config}: a global floating-IP pool, say).
  *
  * <p>System properties: {@code weft.scenarios} another scenarios folder; {@code weft.scenario} run
  * only the scenarios whose name contains it. A step without {@code expected.json} fails and shows
@@ -32,6 +34,7 @@ class ScenarioTest {
   private static final String DELETE = "delete.yaml";
   private static final String PROBE_ARGS = "probe.args";
   private static final String EXPECTED = "expected.json";
+  private static final String SETTINGS = "weft.yaml";
 
   @TestFactory
   Stream<DynamicTest> everyScenarioMatchesItsExpectedMatrices() throws IOException {
@@ -51,7 +54,10 @@ class ScenarioTest {
             .toList();
     assertThat(steps).as("numbered step folders (NN-what) in %s", scenario).isNotEmpty();
     List<String> failures = new ArrayList<>();
-    try (InProcessWeft weft = InProcessWeft.start()) {
+    Path settings = scenario.resolve(SETTINGS);
+    WeftSettings config =
+        Files.exists(settings) ? WeftSettings.read(settings) : WeftSettings.defaults();
+    try (InProcessWeft weft = InProcessWeft.start(config)) {
       for (Path step : steps) {
         String name = scenario.getFileName() + "/" + step.getFileName();
         long started = System.nanoTime();

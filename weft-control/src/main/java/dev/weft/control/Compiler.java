@@ -16,6 +16,7 @@ import dev.weft.model.ObjectType;
 import dev.weft.model.Owner;
 import dev.weft.model.PolicyLink;
 import dev.weft.model.PolicyRule;
+import dev.weft.model.Protocol;
 import dev.weft.model.Ref;
 import dev.weft.model.VirtualMachine;
 import dev.weft.model.VirtualMachineInterface;
@@ -23,9 +24,13 @@ import dev.weft.model.VirtualNetwork;
 import dev.weft.model.VirtualRouter;
 import dev.weft.store.objects.ObjectCache;
 import java.lang.ref.WeakReference;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,7 +39,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.WeakHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -60,6 +67,9 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
     void onVrfChanged(FqName network);
 
     void onEndpointChanged(UUID interfaceUuid);
+
+    /** The service behind node port {@code nodePort} changed, appeared or went away. */
+    default void onNodePortChanged(NextHop.ServicePort nodePort) {}
   }
 
   private static final Comparator<Route> BY_PREFIX = Comparator.comparing(r -> r.prefix().cidr());
@@ -84,6 +94,7 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
   private final Map<UUID, VirtualRouter> routers = new HashMap<>();
   private final Map<UUID, FloatingIp> floatingIps = new HashMap<>();
   private final Map<UUID, Set<UUID>> floatingIpsOfInterface = new HashMap<>();
+  private final Map<UUID, Set<UUID>> floatingIpsOfLoadbalancer = new HashMap<>();
 
   /** What each floating IP claims: its network, its address, and the interfaces it maps to. */
   private final Map<UUID, FipClaim> fipClaims = new HashMap<>();
@@ -99,8 +110,14 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
   private final Map<UUID, Set<UUID>> membersOfPool = new HashMap<>();
   private final Map<UUID, Set<UUID>> membersOfInterface = new HashMap<>();
 
-  /** The VIP route each load balancer has: its network and address. */
-  private final Map<UUID, VipRoute> vipRoutes = new HashMap<>();
+  /** The service next hop of each load balancer that exists, VIP or not. */
+  private final Map<UUID, NextHop.Service> services = new HashMap<>();
+
+  /** The VIP route each load balancer has. */
+  private final Map<UUID, ServiceRoute> vipRoutes = new HashMap<>();
+
+  /** The route each floating IP fronting a load balancer has, while that load balancer exists. */
+  private final Map<UUID, ServiceRoute> fipServiceRoutes = new HashMap<>();
 
   /**
    * Service next hops by network and VIP, consulted by {@link #reroute}; by load balancer UUID, as
@@ -110,7 +127,31 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
   private final Map<FqName, Map<String, TreeMap<String, NextHop.Service>>> serviceHops =
       new HashMap<>();
 
-  private record VipRoute(FqName network, String address) {}
+  /**
+   * A host route to a service: its network, its address, and its key among the service routes of
+   * that address ({@code LB} for a VIP, {@code LB/FIP} for a floating IP fronting the load
+   * balancer), so that the first load balancer by UUID wins whatever the order of arrival.
+   */
+  private record ServiceRoute(FqName network, String address, String key) {}
+
+  /*
+   * Node ports: per (protocol, port), the load balancers' listeners claiming it, keyed "LB/listener
+   * port", and the winner (the first key: the lowest load balancer UUID in its text form). Kubernetes
+   * never hands one node port to two services, but a restore or a hand-made object could: the
+   * winner must not depend on which came first, or two compilers of one store would disagree.
+   */
+  private final Map<NextHop.ServicePort, TreeMap<String, NodePort>> nodePortClaims =
+      new HashMap<>();
+  private final TreeMap<NextHop.ServicePort, NodePort> nodePorts = new TreeMap<>();
+
+  /*
+   * Nodes: the address of each node (vRouter) name, for node ports. Kept per router UUID under the
+   * name, so that a router renamed or replaced within one batch, in either order, leaves the right
+   * address; the first router by UUID gives the address if two share a name.
+   */
+  private final Map<String, TreeMap<UUID, String>> routerAddressesByNode = new HashMap<>();
+  private final TreeMap<String, String> nodeAddresses = new TreeMap<>();
+  private final Map<String, TreeSet<String>> nodesAtAddress = new HashMap<>();
 
   private final Map<UUID, Set<UUID>> machinesOnRouter = new HashMap<>();
 
@@ -125,6 +166,7 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
   // What the batch being applied touched.
   private final Set<FqName> dirtyVrfs = new LinkedHashSet<>();
   private final Set<UUID> dirtyEndpoints = new LinkedHashSet<>();
+  private final Set<NextHop.ServicePort> dirtyNodePorts = new LinkedHashSet<>();
 
   /*
    * Load balancers to recompile once the batch is applied. A service arrives as one batch of its
@@ -164,6 +206,7 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       }
       c.dirtyVrfs.clear();
       c.dirtyEndpoints.clear();
+      c.dirtyNodePorts.clear();
     } finally {
       c.rw.writeLock().unlock();
     }
@@ -282,20 +325,24 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
   public void onApplied(long storeRevision) {
     List<FqName> vrfsChanged;
     List<UUID> endpointsChanged;
+    List<NextHop.ServicePort> nodePortsChanged;
     RuntimeException failed;
     rw.writeLock().lock();
     try {
       failed = recompileLoadbalancers();
       vrfsChanged = List.copyOf(dirtyVrfs);
       endpointsChanged = List.copyOf(dirtyEndpoints);
+      nodePortsChanged = List.copyOf(dirtyNodePorts);
       dirtyVrfs.clear();
       dirtyEndpoints.clear();
+      dirtyNodePorts.clear();
     } finally {
       rw.writeLock().unlock();
     }
     for (ChangeListener l : listeners) {
       vrfsChanged.forEach(l::onVrfChanged);
       endpointsChanged.forEach(l::onEndpointChanged);
+      nodePortsChanged.forEach(l::onNodePortChanged);
     }
     advance(storeRevision);
     if (failed != null) {
@@ -558,13 +605,53 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
 
   private void router(VirtualRouter before, VirtualRouter after) {
     UUID uuid = after != null ? after.uuid() : before.uuid();
+    if (before != null && before.ipAddress() != null) {
+      String node = before.fqName().name();
+      TreeMap<UUID, String> byRouter = routerAddressesByNode.get(node);
+      if (byRouter != null) {
+        byRouter.remove(uuid);
+        if (byRouter.isEmpty()) {
+          routerAddressesByNode.remove(node);
+        }
+      }
+      refreshNode(node);
+    }
     if (after == null) {
       routers.remove(uuid);
     } else {
       routers.put(uuid, after);
+      if (after.ipAddress() != null) {
+        String node = after.fqName().name();
+        routerAddressesByNode
+            .computeIfAbsent(node, k -> new TreeMap<>())
+            .put(uuid, after.ipAddress());
+        refreshNode(node);
+      }
     }
     for (UUID vm : Set.copyOf(machinesOnRouter.getOrDefault(uuid, Set.of()))) {
       Set.copyOf(interfacesOfMachine.getOrDefault(vm, Set.of())).forEach(this::recompileEndpoint);
+    }
+  }
+
+  /** The address node {@code node} has now, from the routers of that name. */
+  private void refreshNode(String node) {
+    TreeMap<UUID, String> byRouter = routerAddressesByNode.get(node);
+    String now = byRouter == null ? null : byRouter.firstEntry().getValue();
+    String was = now == null ? nodeAddresses.remove(node) : nodeAddresses.put(node, now);
+    if (Objects.equals(was, now)) {
+      return;
+    }
+    if (was != null) {
+      TreeSet<String> named = nodesAtAddress.get(was);
+      if (named != null) {
+        named.remove(node);
+        if (named.isEmpty()) {
+          nodesAtAddress.remove(was);
+        }
+      }
+    }
+    if (now != null) {
+      nodesAtAddress.computeIfAbsent(now, k -> new TreeSet<>()).add(node);
     }
   }
 
@@ -728,36 +815,57 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
   }
 
   /**
-   * The VIP route of one load balancer: in its VIP network, per listener the members of its pools
-   * that are Weft interfaces (a member outside Weft cannot be forwarded to), in a stable order,
-   * each translated to the member's address and port.
+   * The service next hop of one load balancer and every way into it: its VIP route, the routes of
+   * the floating IPs that front it, and its listeners' node ports. All of them share one {@link
+   * NextHop.Service}, compiled from the load balancer's listeners, pools and members and from the
+   * backends' endpoints; they follow it here, so a member joining or a backend moving node changes
+   * every way in at once.
    */
   private void recompileLoadbalancer(UUID lbUuid) {
-    VipRoute old = vipRoutes.remove(lbUuid);
-    if (old != null) {
-      Map<String, TreeMap<String, NextHop.Service>> byAddress = serviceHops.get(old.network());
-      TreeMap<String, NextHop.Service> services =
-          byAddress == null ? null : byAddress.get(old.address());
-      if (services != null) {
-        services.remove(lbUuid.toString());
-        if (services.isEmpty()) {
-          byAddress.remove(old.address());
-          if (byAddress.isEmpty()) {
-            serviceHops.remove(old.network());
-          }
-        }
-      }
-      reroute(old.network(), old.address());
-      dirtyVrfs.add(old.network());
+    ServiceRoute vip = vipRoutes.remove(lbUuid);
+    if (vip != null) {
+      removeServiceRoute(vip);
+    }
+    NextHop.Service was = services.remove(lbUuid);
+    if (was != null) {
+      unclaimNodePorts(was);
     }
     Loadbalancer lb = loadbalancers.get(lbUuid);
-    if (lb == null || lb.vipNetwork() == null || lb.vipAddress() == null) {
-      return;
+    NextHop.Service service = lb == null ? null : compileService(lb);
+    if (service != null) {
+      services.put(lbUuid, service);
+      claimNodePorts(service);
+      if (lb.vipNetwork() != null && lb.vipAddress() != null) {
+        vip = new ServiceRoute(canonical(lb.vipNetwork().to()), lb.vipAddress(), lbUuid.toString());
+        addServiceRoute(vip, service);
+        vipRoutes.put(lbUuid, vip);
+      }
     }
-    FqName network = canonical(lb.vipNetwork().to());
+    // Its floating IPs follow it: a new hop, or no route while the load balancer is gone.
+    for (UUID fip : floatingIpsOfLoadbalancer.getOrDefault(lbUuid, Set.of())) {
+      recompileFloatingIpService(fip);
+    }
+  }
+
+  /**
+   * Per listener the members of its pools that are Weft interfaces (a member outside Weft cannot be
+   * forwarded to), in a stable order, each translated to the member's address and port; and the
+   * listener's node port. Listeners are taken in UUID order and the first one on a protocol and
+   * port keeps it (Kubernetes never gives a service one port twice), so the hop is the same
+   * whatever order they arrived in.
+   */
+  private NextHop.Service compileService(Loadbalancer lb) {
+    List<UUID> listenerIds =
+        new ArrayList<>(listenersOfLoadbalancer.getOrDefault(lb.uuid(), Set.of()));
+    listenerIds.sort(null);
     Map<NextHop.ServicePort, List<NextHop.Interface>> byPort = new HashMap<>();
-    for (UUID l : listenersOfLoadbalancer.getOrDefault(lbUuid, Set.of())) {
+    Map<NextHop.ServicePort, Integer> nodePortsByPort = new HashMap<>();
+    for (UUID l : listenerIds) {
       LoadbalancerListener listener = lbListeners.get(l);
+      NextHop.ServicePort port = new NextHop.ServicePort(listener.protocol(), listener.port());
+      if (byPort.containsKey(port)) {
+        continue;
+      }
       TreeMap<String, NextHop.Interface> hops = new TreeMap<>();
       for (UUID p : poolsOfListener.getOrDefault(l, Set.of())) {
         for (UUID m : membersOfPool.getOrDefault(p, Set.of())) {
@@ -775,27 +883,95 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
                   e.interfaceUuid(), e.node(), e.nodeAddress(), member.address(), member.port()));
         }
       }
-      byPort.put(
-          new NextHop.ServicePort(listener.protocol(), listener.port()),
-          List.copyOf(hops.values()));
+      byPort.put(port, List.copyOf(hops.values()));
+      if (listener.nodePort() != null) {
+        nodePortsByPort.put(port, listener.nodePort());
+      }
     }
+    return new NextHop.Service(lb.uuid(), lb.fqName(), byPort, nodePortsByPort);
+  }
+
+  private void addServiceRoute(ServiceRoute r, NextHop.Service service) {
     serviceHops
-        .computeIfAbsent(network, k -> new HashMap<>())
-        .computeIfAbsent(lb.vipAddress(), k -> new TreeMap<>())
-        .put(lbUuid.toString(), new NextHop.Service(lb.fqName(), byPort));
-    vipRoutes.put(lbUuid, new VipRoute(network, lb.vipAddress()));
-    reroute(network, lb.vipAddress());
-    dirtyVrfs.add(network);
+        .computeIfAbsent(r.network(), k -> new HashMap<>())
+        .computeIfAbsent(r.address(), k -> new TreeMap<>())
+        .put(r.key(), service);
+    reroute(r.network(), r.address());
+    dirtyVrfs.add(r.network());
+  }
+
+  private void removeServiceRoute(ServiceRoute r) {
+    Map<String, TreeMap<String, NextHop.Service>> byAddress = serviceHops.get(r.network());
+    TreeMap<String, NextHop.Service> named = byAddress == null ? null : byAddress.get(r.address());
+    if (named != null) {
+      named.remove(r.key());
+      if (named.isEmpty()) {
+        byAddress.remove(r.address());
+        if (byAddress.isEmpty()) {
+          serviceHops.remove(r.network());
+        }
+      }
+    }
+    reroute(r.network(), r.address());
+    dirtyVrfs.add(r.network());
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Floating IPs: a host route in the pool's network, destination NAT to the interface's address
+  // Node ports: every node's address, at a listener's node port, leads to that listener
+
+  private static NextHop.ServicePort nodePortOf(NextHop.ServicePort port, int nodePort) {
+    return new NextHop.ServicePort(port.protocol(), nodePort);
+  }
+
+  private static String nodePortKey(NextHop.Service service, NextHop.ServicePort port) {
+    return service.loadbalancerUuid() + "/" + port;
+  }
+
+  private void claimNodePorts(NextHop.Service service) {
+    for (Map.Entry<NextHop.ServicePort, Integer> e : service.nodePorts().entrySet()) {
+      NextHop.ServicePort nodePort = nodePortOf(e.getKey(), e.getValue());
+      nodePortClaims
+          .computeIfAbsent(nodePort, k -> new TreeMap<>())
+          .put(nodePortKey(service, e.getKey()), new NodePort(nodePort, service, e.getKey()));
+      refreshNodePort(nodePort);
+    }
+  }
+
+  private void unclaimNodePorts(NextHop.Service service) {
+    for (Map.Entry<NextHop.ServicePort, Integer> e : service.nodePorts().entrySet()) {
+      NextHop.ServicePort nodePort = nodePortOf(e.getKey(), e.getValue());
+      TreeMap<String, NodePort> claimants = nodePortClaims.get(nodePort);
+      if (claimants != null) {
+        claimants.remove(nodePortKey(service, e.getKey()));
+        if (claimants.isEmpty()) {
+          nodePortClaims.remove(nodePort);
+        }
+      }
+      refreshNodePort(nodePort);
+    }
+  }
+
+  private void refreshNodePort(NextHop.ServicePort nodePort) {
+    TreeMap<String, NodePort> claimants = nodePortClaims.get(nodePort);
+    NodePort now = claimants == null ? null : claimants.firstEntry().getValue();
+    NodePort was = now == null ? nodePorts.remove(nodePort) : nodePorts.put(nodePort, now);
+    if (!Objects.equals(was, now)) {
+      dirtyNodePorts.add(nodePort);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Floating IPs: a host route in the pool's network, destination NAT to the interface's address,
+  // or to a load balancer's backends
 
   private void floatingIp(FloatingIp before, FloatingIp after) {
     UUID uuid = after != null ? after.uuid() : before.uuid();
     if (before != null) {
       for (Ref r : before.interfaces()) {
         removeFrom(floatingIpsOfInterface, r.uuid(), uuid);
+      }
+      if (before.loadbalancer() != null) {
+        removeFrom(floatingIpsOfLoadbalancer, before.loadbalancer().uuid(), uuid);
       }
     }
     if (after == null) {
@@ -805,8 +981,14 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       for (Ref r : after.interfaces()) {
         floatingIpsOfInterface.computeIfAbsent(r.uuid(), k -> new HashSet<>()).add(uuid);
       }
+      if (after.loadbalancer() != null) {
+        floatingIpsOfLoadbalancer
+            .computeIfAbsent(after.loadbalancer().uuid(), k -> new HashSet<>())
+            .add(uuid);
+      }
     }
     recompileFloatingIp(uuid);
+    recompileFloatingIpService(uuid);
   }
 
   /**
@@ -859,6 +1041,40 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
     }
   }
 
+  /**
+   * A floating IP fronting a load balancer (a LoadBalancer service's address, an external IP) is a
+   * host route in its pool's network to the load balancer's service hop: the same listeners and
+   * backends as the VIP, so the same translation to the backend's address and target port. While
+   * the load balancer does not exist it has no route; the load balancer's compile adds it (and
+   * keeps it in step, see {@link #recompileLoadbalancer}). Within a batch this reads the hop as
+   * last compiled: if the batch also touched the load balancer, its compile at the end of the batch
+   * sets the route again.
+   */
+  private void recompileFloatingIpService(UUID fipUuid) {
+    ServiceRoute old = fipServiceRoutes.remove(fipUuid);
+    if (old != null) {
+      removeServiceRoute(old);
+    }
+    FloatingIp fip = floatingIps.get(fipUuid);
+    if (fip == null
+        || fip.loadbalancer() == null
+        || fip.parent() == null
+        || fip.parent().to() == null) {
+      return;
+    }
+    NextHop.Service service = services.get(fip.loadbalancer().uuid());
+    if (service == null) {
+      return;
+    }
+    ServiceRoute r =
+        new ServiceRoute(
+            canonical(fip.parent().to().parentName()),
+            fip.address(),
+            fip.loadbalancer().uuid() + "/" + fipUuid);
+    addServiceRoute(r, service);
+    fipServiceRoutes.put(fipUuid, r);
+  }
+
   /*
    * An address may be claimed by several interfaces of one network (one instance IP on two
    * interfaces, or an address handed out twice). The route then goes to all of them, as ECMP in
@@ -899,6 +1115,15 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
     reroute(network, address);
   }
 
+  /**
+   * Sets the host route of {@code address} in {@code network} from what claims it. Interfaces come
+   * first: an interface's own address, or a floating IP associated with interfaces, wins over a
+   * service route (a VIP, or a floating IP fronting a load balancer) on the same address, as a more
+   * specific intent (IPAM never hands one address to both; if it happens, the pod keeps its traffic
+   * rather than a service taking it). Among service routes the first key wins: the lowest load
+   * balancer UUID, its VIP before its floating IPs. Either way the route depends only on what
+   * claims the address, never on the order the claims came in.
+   */
   private void reroute(FqName network, String address) {
     Map<String, TreeMap<String, NextHop.Interface>> byAddress = claims.get(network);
     TreeMap<String, NextHop.Interface> claimants =
@@ -1101,6 +1326,59 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
     @Override
     public Collection<? extends Vrf> vrfs() {
       return vrfs.values();
+    }
+
+    @Override
+    public NextHop.Service service(UUID loadbalancer) {
+      return services.get(loadbalancer);
+    }
+
+    @Override
+    public List<String> floatingIps(UUID loadbalancer) {
+      Set<UUID> fips = floatingIpsOfLoadbalancer.getOrDefault(loadbalancer, Set.of());
+      TreeSet<String> out = new TreeSet<>(ADDRESS_ORDER);
+      for (UUID fip : fips) {
+        ServiceRoute r = fipServiceRoutes.get(fip);
+        if (r != null) {
+          out.add(r.address());
+        }
+      }
+      return List.copyOf(out);
+    }
+
+    @Override
+    public NodePort nodePort(Protocol protocol, int port) {
+      return nodePorts.get(new NextHop.ServicePort(protocol, port));
+    }
+
+    @Override
+    public Collection<NodePort> nodePorts() {
+      return Collections.unmodifiableCollection(nodePorts.values());
+    }
+
+    @Override
+    public SortedMap<String, String> nodeAddresses() {
+      return Collections.unmodifiableSortedMap(nodeAddresses);
+    }
+
+    @Override
+    public String nodeAt(String address) {
+      TreeSet<String> named = nodesAtAddress.get(address);
+      return named == null ? null : named.first();
+    }
+  }
+
+  /** IPv4 before IPv6, each numerically (so 192.0.2.9 before 192.0.2.10). */
+  private static final Comparator<String> ADDRESS_ORDER =
+      Comparator.comparing((String a) -> a.indexOf(':') >= 0)
+          .thenComparing(Compiler::addressBytes, Arrays::compareUnsigned)
+          .thenComparing(Comparator.naturalOrder());
+
+  private static byte[] addressBytes(String address) {
+    try {
+      return InetAddress.getByName(address).getAddress(); // a literal: no name is looked up
+    } catch (UnknownHostException e) {
+      return new byte[0];
     }
   }
 }

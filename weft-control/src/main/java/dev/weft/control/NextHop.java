@@ -4,6 +4,7 @@ import dev.weft.model.FqName;
 import dev.weft.model.Protocol;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 
 /** Where a route sends a packet. */
@@ -41,8 +42,21 @@ public sealed interface NextHop {
     }
   }
 
-  /** A protocol and port a service listens on. */
-  record ServicePort(Protocol protocol, int port) {
+  /**
+   * A protocol and port a service listens on (or a node port), ordered by protocol then port so
+   * that listings and tie-breaks are the same on every node.
+   */
+  record ServicePort(Protocol protocol, int port) implements Comparable<ServicePort> {
+    public ServicePort {
+      Objects.requireNonNull(protocol, "protocol");
+    }
+
+    @Override
+    public int compareTo(ServicePort o) {
+      int c = protocol.compareTo(o.protocol);
+      return c != 0 ? c : Integer.compare(port, o.port);
+    }
+
     @Override
     public String toString() {
       return port + "/" + protocol.name();
@@ -50,19 +64,49 @@ public sealed interface NextHop {
   }
 
   /**
-   * A service VIP: per listener (protocol and port), the ready backends as an ECMP group, each with
-   * the address and target port the receiving vRouter translates to. A port with no listener is
-   * dropped; a listener with no ready backend too.
+   * A service: per listener (protocol and port), the ready backends as an ECMP group, each with the
+   * address and target port the receiving vRouter translates to. A port with no listener is
+   * dropped; a listener with no ready backend too. It is the next hop of the load balancer's VIP
+   * route, of the route of every floating IP that fronts the load balancer (a LoadBalancer
+   * service's address, an external IP), and of every node port of its listeners ({@link NodePort}).
+   *
+   * @param loadbalancerUuid the load balancer's UUID: a Kubernetes service's UID, so that a caller
+   *     holding a service finds its hop ({@link CompiledView#service})
+   * @param loadbalancer the load balancer's FQ name, for people
+   * @param nodePorts the node port of each listener that has one (a NodePort or LoadBalancer
+   *     service's {@code nodePort}); a subset of {@code listeners}' keys
    */
-  record Service(FqName loadbalancer, Map<ServicePort, List<Interface>> listeners)
+  record Service(
+      UUID loadbalancerUuid,
+      FqName loadbalancer,
+      Map<ServicePort, List<Interface>> listeners,
+      Map<ServicePort, Integer> nodePorts)
       implements NextHop {
     public Service {
+      Objects.requireNonNull(loadbalancerUuid, "loadbalancerUuid");
       listeners = Map.copyOf(listeners);
+      nodePorts = Map.copyOf(nodePorts);
+      if (!listeners.keySet().containsAll(nodePorts.keySet())) {
+        throw new IllegalArgumentException(
+            "node ports " + nodePorts + " name a port with no listener " + listeners.keySet());
+      }
+    }
+
+    /** A service reached on its VIP (and floating IPs) only: no node port. */
+    public Service(
+        UUID loadbalancerUuid, FqName loadbalancer, Map<ServicePort, List<Interface>> listeners) {
+      this(loadbalancerUuid, loadbalancer, listeners, Map.of());
     }
 
     /** The ready backends of the listener on {@code protocol}/{@code port}; null: no listener. */
     public List<Interface> backends(Protocol protocol, int port) {
       return listeners.get(new ServicePort(protocol, port));
+    }
+
+    /** The node port of the listener on {@code port}; 0: none (or no such listener). */
+    public int nodePort(ServicePort port) {
+      Integer n = nodePorts.get(port);
+      return n == null ? 0 : n;
     }
   }
 }

@@ -59,6 +59,8 @@ class IncrementalEqualsScratchPropertyTest {
       List.of("10.0.0.0/8", "10.0.0.0/30", "10.0.0.8/29", "fd00::/8", "192.168.0.0/16");
   private static final List<String> NODE_ADDRESSES =
       List.of("192.168.0.1", "192.168.0.2", "192.168.0.3", "fd01::1");
+  private static final List<String> FLOATING_ADDRESSES =
+      List.of("192.0.2.1", "192.0.2.2", "2001:db8::1");
 
   /** How much of what matters the random histories reached, so they cannot silently degrade. */
   private static final class Coverage {
@@ -67,6 +69,8 @@ class IncrementalEqualsScratchPropertyTest {
     private int ecmp;
     private int placed;
     private int acls;
+    private int servicesBehindFloatingIps;
+    private int nodePorts;
 
     synchronized void record(CompiledState s) {
       checks++;
@@ -85,6 +89,17 @@ class IncrementalEqualsScratchPropertyTest {
       if (s.vrfs().values().stream().anyMatch(v -> !v.acl().entries().isEmpty())) {
         acls++;
       }
+      if (s.vrfs().values().stream()
+          .flatMap(v -> v.routes().stream())
+          .anyMatch(
+              r ->
+                  r.nextHop() instanceof NextHop.Service
+                      && FLOATING_ADDRESSES.contains(r.prefix().cidr().split("/")[0]))) {
+        servicesBehindFloatingIps++;
+      }
+      if (!s.nodePorts().isEmpty()) {
+        nodePorts++;
+      }
     }
   }
 
@@ -102,6 +117,10 @@ class IncrementalEqualsScratchPropertyTest {
             .as("checks with a placed endpoint")
             .isGreaterThan(COVERAGE.checks / 5);
         assertThat(COVERAGE.acls).as("checks with an ACL entry").isGreaterThan(COVERAGE.checks / 2);
+        assertThat(COVERAGE.servicesBehindFloatingIps)
+            .as("checks with a floating IP routed to a load balancer")
+            .isGreaterThan(0);
+        assertThat(COVERAGE.nodePorts).as("checks with a node port").isGreaterThan(0);
       }
     }
   }
@@ -172,6 +191,10 @@ class IncrementalEqualsScratchPropertyTest {
       why = differences(incremental, expected) + why;
       assertThat(incremental.vrfs()).as("VRFs, " + why).isEqualTo(expected.vrfs());
       assertThat(incremental.endpoints()).as("endpoints, " + why).isEqualTo(expected.endpoints());
+      assertThat(incremental.nodePorts()).as("node ports, " + why).isEqualTo(expected.nodePorts());
+      assertThat(incremental.nodeAddresses())
+          .as("node addresses, " + why)
+          .isEqualTo(expected.nodeAddresses());
       if (late != null) {
         assertThat(late.awaitRevision(rev, WAIT)).isTrue();
         CompiledState joined = World.state(late);
@@ -179,6 +202,12 @@ class IncrementalEqualsScratchPropertyTest {
         assertThat(joined.endpoints())
             .as("late compiler's endpoints, " + why)
             .isEqualTo(expected.endpoints());
+        assertThat(joined.nodePorts())
+            .as("late compiler's node ports, " + why)
+            .isEqualTo(expected.nodePorts());
+        assertThat(joined.nodeAddresses())
+            .as("late compiler's node addresses, " + why)
+            .isEqualTo(expected.nodeAddresses());
       }
     } finally {
       for (int i = toClose.size() - 1; i >= 0; i--) {
@@ -665,7 +694,9 @@ class IncrementalEqualsScratchPropertyTest {
               null,
               ref(ObjectType.LOADBALANCER, lbName(lb)),
               protocol,
-              port));
+              port,
+              // Few node ports, so that two load balancers often claim one.
+              random.nextInt(3) == 0 ? null : 30000 + random.nextInt(2)));
       if (random.nextBoolean()) {
         put(
             new dev.weft.model.LoadbalancerPool(
@@ -706,13 +737,21 @@ class IncrementalEqualsScratchPropertyTest {
       return networkName(i % 2).child("pool").child("fip-" + i);
     }
 
-    /** A floating IP on zero, one or two interfaces, sometimes naming the fixed address. */
+    /**
+     * A floating IP on zero, one or two interfaces, sometimes naming the fixed address; or fronting
+     * a load balancer (that may not exist), sometimes on interfaces as well.
+     */
     private void putFloatingIp(int i) {
       FqName name = floatingIpName(i);
       FqName pool = name.parentName();
-      List<String> addresses = List.of("192.0.2.1", "192.0.2.2", "2001:db8::1");
+      List<String> addresses = FLOATING_ADDRESSES;
+      Ref loadbalancer =
+          random.nextInt(3) == 0 ? ref(ObjectType.LOADBALANCER, lbName(random.nextInt(2))) : null;
       List<Ref> interfaces = new ArrayList<>();
-      int count = random.nextInt(4) == 0 ? 2 : random.nextInt(6) == 0 ? 0 : 1;
+      int count =
+          loadbalancer != null
+              ? random.nextInt(5) == 0 ? 1 : 0
+              : random.nextInt(4) == 0 ? 2 : random.nextInt(6) == 0 ? 0 : 1;
       for (int k = 0; k < count; k++) {
         FqName vmi = interfaceName(random.nextInt(PODS));
         interfaces.add(
@@ -729,7 +768,8 @@ class IncrementalEqualsScratchPropertyTest {
               null,
               addresses.get(random.nextInt(addresses.size())),
               interfaces,
-              random.nextInt(3) == 0 ? ADDRESSES.get(random.nextInt(ADDRESSES.size())) : null));
+              random.nextInt(3) == 0 ? ADDRESSES.get(random.nextInt(ADDRESSES.size())) : null,
+              loadbalancer));
     }
 
     private void putInstanceIp(int i) {

@@ -3,9 +3,15 @@ package dev.weft.control;
 import dev.weft.model.Action;
 import dev.weft.model.AddressMatch;
 import dev.weft.model.ConfigObject;
+import dev.weft.model.FloatingIp;
+import dev.weft.model.FloatingIpPool;
 import dev.weft.model.FqName;
 import dev.weft.model.InstanceIp;
 import dev.weft.model.IpPrefix;
+import dev.weft.model.Loadbalancer;
+import dev.weft.model.LoadbalancerListener;
+import dev.weft.model.LoadbalancerMember;
+import dev.weft.model.LoadbalancerPool;
 import dev.weft.model.NetworkPolicy;
 import dev.weft.model.Owner;
 import dev.weft.model.PolicyLink;
@@ -152,6 +158,18 @@ public final class World implements AutoCloseable {
         List.of(),
         List.of(),
         Arrays.asList(links));
+  }
+
+  /** {@code n} with route targets: a gateway imports its routes, so outside reaches them. */
+  public static VirtualNetwork exported(VirtualNetwork n, String... routeTargets) {
+    return new VirtualNetwork(
+        n.uuid(),
+        n.fqName(),
+        n.parent(),
+        n.annotations(),
+        n.networkIpamRefs(),
+        Arrays.asList(routeTargets),
+        n.networkPolicyRefs());
   }
 
   /** {@code n} with exactly {@code links}. */
@@ -318,14 +336,99 @@ public final class World implements AutoCloseable {
     return put(all.toArray(ConfigObject[]::new));
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Services and floating IPs
+
+  /** A service's load balancer, its VIP in {@code network}; UUID from {@code name}. */
+  public static Loadbalancer loadbalancer(String name, String vip, VirtualNetwork network) {
+    return new Loadbalancer(
+        uuid("lb", name),
+        network.fqName().child(name),
+        null,
+        Map.of(),
+        "native",
+        vip,
+        Ref.to(network),
+        List.of());
+  }
+
+  /** A listener of {@code lb} on {@code protocol}/{@code port}, with a node port or null. */
+  public static LoadbalancerListener listener(
+      Loadbalancer lb, Protocol protocol, int port, Integer nodePort) {
+    String name = protocol + "-" + port;
+    return new LoadbalancerListener(
+        uuid("listener", lb.fqName() + "/" + name),
+        lb.fqName().child(name),
+        Ref.to(lb),
+        Map.of(),
+        Ref.to(lb),
+        protocol,
+        port,
+        nodePort);
+  }
+
+  public static LoadbalancerPool pool(LoadbalancerListener l) {
+    return new LoadbalancerPool(
+        uuid("pool", l.fqName().toString()),
+        l.fqName().child("pool"),
+        Ref.to(l),
+        Map.of(),
+        Ref.to(l),
+        l.protocol(),
+        "ecmp");
+  }
+
+  /** {@code backend} as a member of {@code pool}, at its address and target port {@code port}. */
+  public static LoadbalancerMember member(LoadbalancerPool pool, Pod backend, int port) {
+    return new LoadbalancerMember(
+        uuid("member", pool.fqName() + "/" + backend.address()),
+        pool.fqName().child(backend.address()),
+        Ref.to(pool),
+        Map.of(),
+        backend.address(),
+        port,
+        Ref.to(backend.vmi()));
+  }
+
+  public static FloatingIpPool floatingIpPool(String name, VirtualNetwork network) {
+    return new FloatingIpPool(
+        uuid("fip-pool", network.fqName() + "/" + name),
+        network.fqName().child(name),
+        Ref.to(network),
+        Map.of(),
+        List.of());
+  }
+
+  /** A floating IP of {@code pool} fronting {@code lb} (a LoadBalancer service's address). */
+  public static FloatingIp floatingIp(
+      String name, FloatingIpPool pool, String address, Loadbalancer lb) {
+    return new FloatingIp(
+        uuid("fip", pool.fqName() + "/" + name),
+        pool.fqName().child(name),
+        Ref.to(pool),
+        Map.of(),
+        address,
+        List.of(),
+        null,
+        lb == null ? null : Ref.to(lb));
+  }
+
   /** Every VRF and endpoint, as plain values that compare with equals. */
   public static CompiledState state(Compiler c) {
     return c.read(CompiledState::of);
   }
 
-  /** A compiled view copied out into values. */
+  /**
+   * A compiled view copied out into values.
+   *
+   * @param nodePorts node port ({@code 30080/TCP}) to what it leads to
+   */
   public record CompiledState(
-      long revision, Map<FqName, VrfValue> vrfs, Map<UUID, Endpoint> endpoints) {
+      long revision,
+      Map<FqName, VrfValue> vrfs,
+      Map<UUID, Endpoint> endpoints,
+      Map<String, NodePort> nodePorts,
+      Map<String, String> nodeAddresses) {
     static CompiledState of(CompiledView view) {
       Map<FqName, VrfValue> vrfs = new TreeMap<>();
       for (Vrf v : view.vrfs()) {
@@ -336,7 +439,12 @@ public final class World implements AutoCloseable {
       for (Endpoint e : view.endpoints()) {
         endpoints.put(e.interfaceUuid(), e);
       }
-      return new CompiledState(view.revision(), vrfs, endpoints);
+      Map<String, NodePort> nodePorts = new TreeMap<>();
+      for (NodePort n : view.nodePorts()) {
+        nodePorts.put(n.nodePort().toString(), n);
+      }
+      return new CompiledState(
+          view.revision(), vrfs, endpoints, nodePorts, new TreeMap<>(view.nodeAddresses()));
     }
   }
 

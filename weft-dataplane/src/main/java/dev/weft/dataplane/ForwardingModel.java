@@ -6,6 +6,7 @@ import dev.weft.control.CompiledView;
 import dev.weft.control.Compiler;
 import dev.weft.control.Endpoint;
 import dev.weft.control.NextHop;
+import dev.weft.control.NodePort;
 import dev.weft.control.Route;
 import dev.weft.control.Vrf;
 import dev.weft.model.FqName;
@@ -24,7 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * vRouter flow pairs) so that a reply of an allowed flow is allowed.
  *
  * <p>{@link #evaluate} is the one implementation of those rules; {@code probe} calls it without
- * collecting steps, {@code trace} with them.
+ * collecting steps, {@code trace} with them. {@link #fromGateway} is its counterpart for a packet
+ * from outside the cluster: through the gateway router to a floating IP (of a pod, or fronting a
+ * service's load balancer), or over the fabric to a node's address at a node port.
  */
 public final class ForwardingModel implements Dataplane {
   private final Compiler compiler;
@@ -165,6 +168,12 @@ public final class ForwardingModel implements Dataplane {
   private static final Verdict DENIED_LEAVING = fast("denied leaving the source network");
   private static final Verdict DESTINATION_UNPLACED = fast("destination not on any node yet");
   private static final Verdict DENIED_ENTERING = fast("denied entering the destination network");
+  private static final Verdict NO_NODE_PORT = fast("no service on that node port");
+  private static final Verdict OTHER_FAMILY = fast("backend of another address family");
+
+  /** The source interface of a packet from outside: none, so a nil UUID. */
+  private static final UUID OUTSIDE = new UUID(0, 0);
+
   private static final String SELF = "a pod always reaches itself";
   private static final String SAME_NETWORK = "same network";
   private static final String BETWEEN_NETWORKS = "allowed between networks";
@@ -449,13 +458,8 @@ public final class ForwardingModel implements Dataplane {
   }
 
   /**
-   * A packet from outside the cluster, through the gateway router: the gateway has the routes of
-   * the networks that have route targets (it imports them, as over MP-BGP in the seeds), and
-   * nothing else; it tunnels the packet to the node of the next hop, into that network's VRF, where
-   * floating IPs are translated and the network's ACL (with an external source, so only {@code any}
-   * and subnet rules match it) decides.
-   *
-   * @param steps where to record every step, or null
+   * A packet from outside the cluster, through the gateway router; the ECMP member the 5-tuple hash
+   * picks. See {@link #fromGateway(CompiledView, Protocol, String, int, String, int, List, int)}.
    */
   public static Verdict fromGateway(
       CompiledView view,
@@ -465,6 +469,43 @@ public final class ForwardingModel implements Dataplane {
       String destination,
       int destinationPort,
       List<Step> steps) {
+    return fromGateway(view, protocol, source, sourcePort, destination, destinationPort, steps, -1);
+  }
+
+  /**
+   * A packet from outside the cluster, through the gateway router. Two ways in:
+   *
+   * <ul>
+   *   <li>A node's address: the gateway reaches nodes over the underlay (the fabric), and the
+   *       node's vRouter looks the destination port up among the node ports ({@link
+   *       CompiledView#nodePort}), picks a backend of that service listener by the 5-tuple hash,
+   *       translates to the backend's address and target port and tunnels to the backend's node. No
+   *       virtual-network ACL judges it: it enters through the node's fabric interface, not from a
+   *       virtual network (Kubernetes NetworkPolicy will, on the translated packet).
+   *   <li>Any other address: the gateway has the routes of the networks that have route targets (it
+   *       imports them, as over MP-BGP in the seeds), and nothing else; it tunnels the packet to
+   *       the node of the next hop, into that network's VRF, where floating IPs are translated (to
+   *       an interface, or to a backend of the load balancer the floating IP fronts) and the
+   *       network's ACL (with an external source, so only {@code any} and subnet rules match it)
+   *       decides.
+   * </ul>
+   *
+   * <p>Node addresses are looked at first: they are the fabric's, and an overlay route to one would
+   * be a misconfiguration the fabric would not follow either.
+   *
+   * @param steps where to record every step, or null
+   * @param member which ECMP member (or service backend) to take (probe asks each backend in turn),
+   *     or -1 for the one the 5-tuple hash picks
+   */
+  public static Verdict fromGateway(
+      CompiledView view,
+      Protocol protocol,
+      String source,
+      int sourcePort,
+      String destination,
+      int destinationPort,
+      List<Step> steps,
+      int member) {
     if (steps != null) {
       steps.add(
           new Step(
@@ -479,19 +520,24 @@ public final class ForwardingModel implements Dataplane {
                   + destinationPort
                   + "; it reaches the cluster through the gateway router"));
     }
+    Packet p = new Packet(OUTSIDE, protocol, source, sourcePort, destination, destinationPort);
+    String node = view.nodeAt(destination);
+    if (node != null) {
+      return throughNodePort(view, p, node, steps, member);
+    }
+    // The gateway's route: the first exporting network by name that holds the address itself (a
+    // scan rather than a sort: probe asks this for every backend of every service).
     Vrf exported = null;
     Route route = null;
-    List<Vrf> vrfs = new ArrayList<>(view.vrfs());
-    vrfs.sort(java.util.Comparator.comparing(Vrf::network));
-    for (Vrf v : vrfs) {
-      if (v.routeTargets().isEmpty()) {
+    for (Vrf v : view.vrfs()) {
+      if ((exported != null && v.network().compareTo(exported.network()) >= 0)
+          || v.routeTargets().isEmpty()) {
         continue;
       }
       Route r = v.lookup(destination);
       if (r != null && r.origin().equals(v.network())) {
         exported = v;
         route = r;
-        break;
       }
     }
     if (route == null) {
@@ -500,41 +546,79 @@ public final class ForwardingModel implements Dataplane {
           : drop(
               "the gateway has no route to "
                   + destination
-                  + ": no network with a route target holds it (only floating IPs and addresses"
-                  + " of such networks are reachable from outside)",
+                  + ": no network with a route target holds it, and it is no node's address"
+                  + " (only floating IPs and addresses of such networks, and node ports on node"
+                  + " addresses, are reachable from outside)",
               steps);
     }
-    Packet p =
-        new Packet(new UUID(0, 0), protocol, source, sourcePort, destination, destinationPort);
+    String gatewayRoute =
+        "gateway route "
+            + route.prefix()
+            + " exported by "
+            + exported.network()
+            + " (route targets "
+            + String.join(", ", exported.routeTargets())
+            + ")";
     NextHop next = route.nextHop();
+    NextHop.Service service = null;
     if (next instanceof NextHop.Service svc) {
+      service = svc;
+      NextHop.ServicePort port = new NextHop.ServicePort(protocol, destinationPort);
       List<NextHop.Interface> backends = svc.backends(protocol, destinationPort);
-      if (backends == null || backends.isEmpty()) {
+      if (backends == null) {
         return steps == null
             ? NO_LISTENER
-            : drop("service " + svc.loadbalancer() + " has no ready backend on that port", steps);
+            : drop(
+                gatewayRoute
+                    + ": floating IP of service "
+                    + svc.loadbalancer()
+                    + ", which has no listener on "
+                    + port
+                    + "; it listens on "
+                    + svc.listeners().keySet().stream().sorted().map(Object::toString).toList(),
+                steps);
+      }
+      if (backends.isEmpty()) {
+        return steps == null
+            ? NO_BACKEND
+            : drop(
+                gatewayRoute
+                    + ": floating IP of service "
+                    + svc.loadbalancer()
+                    + ", which has no ready backend on "
+                    + port
+                    + " (its endpoints are not ready, or not Weft interfaces)",
+                steps);
+      }
+      if (steps != null) {
+        steps.add(
+            new Step(
+                "route",
+                gatewayRoute
+                    + ": floating IP of service "
+                    + svc.loadbalancer()
+                    + ", listener "
+                    + port
+                    + " with "
+                    + backends.size()
+                    + " ready backend(s)"));
       }
       next = new NextHop.Ecmp(backends);
     }
-    NextHop.Interface hop = choose(next, p, steps, -1);
+    NextHop.Interface hop = choose(next, p, steps, member);
     Endpoint dst = view.endpoint(hop.interfaceUuid());
     if (dst == null || !dst.placed()) {
       return steps == null
           ? DESTINATION_UNPLACED
           : drop("the next hop is on no node (not placed, or gone)", steps);
     }
+    if (hop.translateTo() != null && isV6(hop.translateTo()) != isV6(destination)) {
+      return steps == null ? OTHER_FAMILY : drop(otherFamily(dst, hop, destination), steps);
+    }
     if (steps != null) {
-      steps.add(
-          new Step(
-              "route",
-              "gateway route "
-                  + route.prefix()
-                  + " exported by "
-                  + exported.network()
-                  + " (route targets "
-                  + String.join(", ", exported.routeTargets())
-                  + ") -> "
-                  + describe(dst)));
+      if (service == null) {
+        steps.add(new Step("route", gatewayRoute + " -> " + describe(dst)));
+      }
       steps.add(
           new Step(
               "tunnel",
@@ -552,10 +636,19 @@ public final class ForwardingModel implements Dataplane {
                     + dst.node()
                     + ": "
                     + destination
+                    + ":"
+                    + destinationPort
                     + " -> "
                     + hop.translateTo()
-                    + (hop.translatePort() > 0 ? ":" + hop.translatePort() : "")
-                    + "; replies are translated back"));
+                    + ":"
+                    + (hop.translatePort() > 0 ? hop.translatePort() : destinationPort)
+                    + (service != null
+                        ? " (backend " + dst.displayName() + " of service " + service.loadbalancer()
+                        : " (floating IP of " + dst.displayName() + " in " + exported.network())
+                    + "); replies are translated back to "
+                    + destination
+                    + ":"
+                    + destinationPort));
       }
     }
     Acl.Decision in = decide(exported.acl(), null, exported.network(), p);
@@ -564,15 +657,315 @@ public final class ForwardingModel implements Dataplane {
       return steps == null ? DENIED_ENTERING : drop(denied("entering", exported.acl(), in), steps);
     }
     if (steps != null) {
-      steps.add(new Step("deliver", "delivered to " + describe(dst)));
+      steps.add(
+          new Step(
+              "deliver",
+              "delivered to "
+                  + describe(dst)
+                  + (hop.translateTo() == null ? "" : " as " + hop.translateTo())
+                  + (hop.translatePort() > 0 ? ":" + hop.translatePort() : "")));
     }
     return new Verdict(
         true,
         dst.interfaceUuid(),
-        "from outside through " + exported.network(),
+        "from outside through "
+            + exported.network()
+            + (service == null
+                ? ""
+                : ", floating IP " + destination + " of service " + service.loadbalancer()),
         stepsOf(steps),
         hop.translateTo(),
         hop.translatePort());
+  }
+
+  /**
+   * The reply to a packet {@link #fromGateway} delivered: it leaves the destination from its own
+   * address and port ({@code forward}'s {@code deliveredAs} and {@code deliveredPort} when it was
+   * translated), matches the reverse entry of the flow pair the first packet installed, is
+   * translated back to the address and port the outside host sent to (on the backend's node for a
+   * floating IP, on the node the packet came in by for a node port) and leaves through the gateway.
+   *
+   * @param forward a delivered verdict of {@link #fromGateway} for this 5-tuple
+   * @param steps where to record every step, or null
+   */
+  public static Verdict replyToGateway(
+      CompiledView view,
+      Protocol protocol,
+      String outside,
+      int outsidePort,
+      String destination,
+      int destinationPort,
+      Verdict forward,
+      List<Step> steps) {
+    if (!forward.delivered()) {
+      throw new IllegalArgumentException("no reply to a packet that was dropped");
+    }
+    Endpoint from = view.endpoint(forward.destinationInterface());
+    if (from == null) {
+      return steps == null
+          ? HOP_GONE
+          : drop("the interface the packet was delivered to is gone", steps);
+    }
+    String as = forward.deliveredAs() == null ? destination : forward.deliveredAs();
+    int asPort = forward.deliveredPort() > 0 ? forward.deliveredPort() : destinationPort;
+    Packet reply = new Packet(from.interfaceUuid(), protocol, as, asPort, outside, outsidePort);
+    if (steps != null) {
+      steps.add(new Step("source", describe(from) + " answers " + reply.describe()));
+      steps.add(
+          new Step(
+              "flow",
+              "flow table hit on "
+                  + from.node()
+                  + ": reply of the allowed flow "
+                  + protocol.wire()
+                  + " "
+                  + outside
+                  + ":"
+                  + outsidePort
+                  + " -> "
+                  + destination
+                  + ":"
+                  + destinationPort));
+      String node = view.nodeAt(destination);
+      if (node != null && !node.equals(from.node())) {
+        steps.add(
+            new Step(
+                "tunnel",
+                "encapsulated from "
+                    + from.node()
+                    + " back to "
+                    + node
+                    + " ("
+                    + destination
+                    + "), where the node port's flow is"));
+      }
+      if (forward.deliveredAs() != null) {
+        steps.add(
+            new Step(
+                "nat",
+                "source NAT back on "
+                    + (node != null ? node : from.node())
+                    + ": "
+                    + as
+                    + ":"
+                    + asPort
+                    + " -> "
+                    + destination
+                    + ":"
+                    + destinationPort
+                    + " (the address the flow was opened to)"));
+      }
+      steps.add(
+          new Step(
+              "deliver",
+              (node != null ? "out of " + node + "'s fabric interface" : "to the gateway router")
+                  + ", and on to outside host "
+                  + outside));
+    }
+    return new Verdict(true, null, "reply of the allowed flow from " + outside, stepsOf(steps));
+  }
+
+  /**
+   * The rest of {@link #fromGateway} for a packet to a node's own address: the node port, the
+   * backend, destination NAT on the node the packet arrived at, the tunnel to the backend's node.
+   */
+  private static Verdict throughNodePort(
+      CompiledView view, Packet p, String node, List<Step> steps, int member) {
+    NextHop.ServicePort asked = new NextHop.ServicePort(p.protocol(), p.destinationPort());
+    if (steps != null) {
+      steps.add(
+          new Step(
+              "route",
+              "gateway: "
+                  + p.destination()
+                  + " is the address of node "
+                  + node
+                  + ", routed over the underlay (the fabric), not into an overlay VRF"));
+      steps.add(
+          new Step(
+              "node",
+              "arrives on "
+                  + node
+                  + "'s fabric interface; its vRouter looks up node port "
+                  + asked));
+    }
+    NodePort nodePort = view.nodePort(p.protocol(), p.destinationPort());
+    if (nodePort == null) {
+      return steps == null
+          ? NO_NODE_PORT
+          : drop(
+              "node "
+                  + node
+                  + " ("
+                  + p.destination()
+                  + ") has no node port "
+                  + asked
+                  + ": no service listens on it"
+                  + nodePortsInUse(view),
+              steps);
+    }
+    NextHop.Service svc = nodePort.service();
+    List<NextHop.Interface> backends = nodePort.backends();
+    if (backends.isEmpty()) {
+      return steps == null
+          ? NO_BACKEND
+          : drop(
+              "node port "
+                  + asked
+                  + " is service "
+                  + svc.loadbalancer()
+                  + " port "
+                  + nodePort.servicePort()
+                  + ", which has no ready backend (its endpoints are not ready, or not Weft"
+                  + " interfaces)",
+              steps);
+    }
+    if (steps != null) {
+      steps.add(
+          new Step(
+              "nodeport",
+              "node port "
+                  + asked
+                  + " is service "
+                  + svc.loadbalancer()
+                  + " port "
+                  + nodePort.servicePort()
+                  + ", with "
+                  + backends.size()
+                  + " ready backend(s)"));
+    }
+    NextHop.Interface hop = choose(new NextHop.Ecmp(backends), p, steps, member);
+    Endpoint dst = view.endpoint(hop.interfaceUuid());
+    if (dst == null) {
+      return steps == null
+          ? HOP_GONE
+          : drop("backend interface " + hop.interfaceUuid() + " is gone", steps);
+    }
+    if (!dst.placed()) {
+      return steps == null
+          ? DESTINATION_UNPLACED
+          : drop(dst.displayName() + " is not on any node yet: no vRouter holds it", steps);
+    }
+    if (isV6(hop.translateTo()) != isV6(p.destination())) {
+      return steps == null ? OTHER_FAMILY : drop(otherFamily(dst, hop, p.destination()), steps);
+    }
+    int port = hop.translatePort() > 0 ? hop.translatePort() : p.destinationPort();
+    if (steps != null) {
+      steps.add(
+          new Step(
+              "nat",
+              "destination NAT on "
+                  + node
+                  + ": "
+                  + p.destination()
+                  + ":"
+                  + p.destinationPort()
+                  + " -> "
+                  + hop.translateTo()
+                  + ":"
+                  + port
+                  + " (backend "
+                  + dst.displayName()
+                  + " of service "
+                  + svc.loadbalancer()
+                  + "); replies are translated back to "
+                  + p.destination()
+                  + ":"
+                  + p.destinationPort()
+                  + " on "
+                  + node));
+    }
+    Packet translated =
+        new Packet(OUTSIDE, p.protocol(), p.source(), p.sourcePort(), hop.translateTo(), port);
+    if (!admitFromFabric(translated, dst, steps)) {
+      return steps == null ? DENIED_ENTERING : drop("denied by network policy", steps);
+    }
+    if (steps != null) {
+      if (node.equals(dst.node())) {
+        steps.add(
+            new Step(
+                "tunnel",
+                "backend is on " + node + " itself: switched locally into VRF " + dst.network()));
+      } else {
+        steps.add(
+            new Step(
+                "tunnel",
+                "encapsulated from "
+                    + node
+                    + " ("
+                    + p.destination()
+                    + ") to "
+                    + dst.node()
+                    + " ("
+                    + orUnknown(dst.nodeAddress())
+                    + "), into VRF "
+                    + dst.network()));
+      }
+      steps.add(
+          new Step(
+              "deliver",
+              "delivered to " + describe(dst) + " as " + hop.translateTo() + ":" + port));
+    }
+    return new Verdict(
+        true,
+        dst.interfaceUuid(),
+        "from outside through node port "
+            + asked
+            + " of "
+            + node
+            + " to service "
+            + svc.loadbalancer(),
+        stepsOf(steps),
+        hop.translateTo(),
+        hop.translatePort());
+  }
+
+  /**
+   * Whether node-port traffic from outside may reach {@code backend}: the seam where Kubernetes
+   * NetworkPolicy (ingress rules of the backend's pod, with an external source) will judge the
+   * translated packet, as kube-proxy's DNAT happens before the pod's policy. No virtual-network ACL
+   * applies here: the packet came in through the node's fabric interface, not from a virtual
+   * network, so no network policy between networks names its source. Until NetworkPolicy is
+   * compiled, it passes.
+   *
+   * @param translated the packet as the backend receives it: its address and target port
+   */
+  private static boolean admitFromFabric(Packet translated, Endpoint backend, List<Step> steps) {
+    if (steps != null) {
+      steps.add(
+          new Step(
+              "policy-in",
+              "no virtual-network ACL: "
+                  + translated.describe()
+                  + " entered through a node's fabric interface, not from a virtual network"));
+    }
+    return true;
+  }
+
+  private static String nodePortsInUse(CompiledView view) {
+    List<String> inUse = new ArrayList<>();
+    for (NodePort n : view.nodePorts()) {
+      if (inUse.size() == 10) {
+        inUse.add("...");
+        break;
+      }
+      inUse.add(n.nodePort().toString());
+    }
+    return inUse.isEmpty() ? " (no node port is in use)" : " (node ports in use: " + inUse + ")";
+  }
+
+  private static String otherFamily(Endpoint dst, NextHop.Interface hop, String destination) {
+    return "the chosen backend "
+        + dst.displayName()
+        + " is "
+        + hop.translateTo()
+        + ", not of the family of "
+        + destination
+        + ": destination NAT does not cross address families";
+  }
+
+  private static boolean isV6(String address) {
+    return address != null && address.indexOf(':') >= 0;
   }
 
   /** {@code acl}'s decision on {@code p} from {@code srcNet} to {@code dstNet}. */

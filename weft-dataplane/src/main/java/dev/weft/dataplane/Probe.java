@@ -3,8 +3,12 @@ package dev.weft.dataplane;
 import dev.weft.control.CompiledView;
 import dev.weft.control.Compiler;
 import dev.weft.control.Endpoint;
+import dev.weft.control.NextHop;
+import dev.weft.control.Route;
+import dev.weft.control.Vrf;
 import dev.weft.model.Protocol;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -21,17 +25,42 @@ public final class Probe {
   /** A source: its name in the matrix and its interface (null: it has none, so reaches nothing). */
   public record Source(String name, UUID interfaceUuid) {}
 
-  /** A destination: its name, its interface (null: none), and the port asked for. */
+  /**
+   * A destination: its name, and the port asked for; then a pod's interface, or an address (every
+   * backend behind it is tried), or a service (its cluster IP from pods; from outside, every way
+   * into it: the floating IPs fronting its load balancer and its node ports).
+   *
+   * @param interfaceUuid a pod's interface, or null
+   * @param address the address to send to (a service's cluster IP), or null
+   * @param service the service's load balancer UUID (its Kubernetes UID), or null
+   */
   public record Destination(
-      String name, UUID interfaceUuid, String address, Protocol protocol, int port) {
+      String name, UUID interfaceUuid, String address, Protocol protocol, int port, UUID service) {
+    public Destination(
+        String name, UUID interfaceUuid, String address, Protocol protocol, int port) {
+      this(name, interfaceUuid, address, protocol, port, null);
+    }
+
     /** A pod's interface. */
     public Destination(String name, UUID interfaceUuid, Protocol protocol, int port) {
-      this(name, interfaceUuid, null, protocol, port);
+      this(name, interfaceUuid, null, protocol, port, null);
     }
 
     /** An address, such as a service VIP: every backend behind it is tried. */
     public static Destination address(String name, String address, Protocol protocol, int port) {
-      return new Destination(name, null, address, protocol, port);
+      return new Destination(name, null, address, protocol, port, null);
+    }
+
+    /**
+     * A service: from pods, through {@code clusterIp} (as {@link #address}); from outside, through
+     * every external way into the load balancer {@code uid} on that service port.
+     *
+     * @param uid the service's UID, its load balancer's UUID; null: the service is known by its
+     *     cluster IP only, and unreachable from outside
+     */
+    public static Destination service(
+        String name, UUID uid, String clusterIp, Protocol protocol, int port) {
+      return new Destination(name, null, clusterIp, protocol, port, uid);
     }
   }
 
@@ -71,7 +100,10 @@ public final class Probe {
   /**
    * The row of a host outside the cluster: each destination pod is reached through any address the
    * gateway has a route for that leads to it (a floating IP of it in a network with route targets,
-   * or its own address in such a network); a service through its address when exported.
+   * or its own address in such a network); a service through each of its {@link #externalWays}:
+   * {@code .} when every ready backend of that service port is reached through at least one of
+   * them, {@code P} some, {@code X} none (or no ready backend, or no way in). A destination given
+   * by address alone is tried at that address.
    */
   public static Matrix runExternal(Compiler compiler, List<Destination> dests) {
     String row =
@@ -81,6 +113,10 @@ public final class Probe {
               char[] cells = new char[dests.size()];
               for (int j = 0; j < cells.length; j++) {
                 Destination d = dests.get(j);
+                if (d.service() != null) {
+                  cells[j] = serviceFromOutside(view, j, d);
+                  continue;
+                }
                 List<String> candidates =
                     d.address() != null
                         ? List.of(d.address())
@@ -89,12 +125,11 @@ public final class Probe {
                             : exported.getOrDefault(d.interfaceUuid(), List.of());
                 cells[j] = UNREACHABLE;
                 for (String to : candidates) {
-                  boolean v6 = to.indexOf(':') >= 0;
                   Verdict v =
                       ForwardingModel.fromGateway(
                           view,
                           d.protocol(),
-                          v6 ? EXTERNAL_V6 : EXTERNAL_V4,
+                          externalSource(to),
                           d.protocol() == Protocol.ICMP ? 0 : sourcePort(0, j),
                           to,
                           d.protocol() == Protocol.ICMP ? 0 : d.port(),
@@ -117,23 +152,107 @@ public final class Probe {
         List.of(row));
   }
 
+  /** The probe's outside host of {@code destination}'s family. */
+  public static String externalSource(String destination) {
+    return destination.indexOf(':') >= 0 ? EXTERNAL_V6 : EXTERNAL_V4;
+  }
+
+  /**
+   * One way from outside into a service: an address and port the gateway is sent to.
+   *
+   * @param node the node whose address it is (a node port), or null (a floating IP)
+   */
+  public record Way(String address, int port, String node) {
+    /** {@code floating IP 192.0.2.10:80}, {@code node port 30080 of node-1 (192.168.0.1)}. */
+    public String describe() {
+      return node == null
+          ? "floating IP " + address + ":" + port
+          : "node port " + port + " of " + node + " (" + address + ")";
+    }
+  }
+
+  /**
+   * Every way from outside into service port {@code protocol}/{@code port} of {@code service}: each
+   * floating IP fronting it at the service port (in address order), then each node's address at the
+   * listener's node port (in node name order). Empty when it has none, or no such listener. Whether
+   * a way actually delivers is for {@link ForwardingModel#fromGateway} to say (a floating IP's
+   * network needs route targets, for one).
+   */
+  public static List<Way> externalWays(
+      CompiledView view, NextHop.Service service, Protocol protocol, int port) {
+    NextHop.ServicePort sp = new NextHop.ServicePort(protocol, port);
+    if (!service.listeners().containsKey(sp)) {
+      return List.of();
+    }
+    List<Way> out = new ArrayList<>();
+    for (String fip : view.floatingIps(service.loadbalancerUuid())) {
+      out.add(new Way(fip, port, null));
+    }
+    int nodePort = service.nodePort(sp);
+    if (nodePort > 0) {
+      for (Map.Entry<String, String> n : view.nodeAddresses().entrySet()) {
+        out.add(new Way(n.getValue(), nodePort, n.getKey()));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A service's cell from outside: each ready backend of the service port is tried through each way
+   * in turn (as if the hash had picked it there) until one delivers the packet to it; the way must
+   * lead to this service's backend, not to whatever else claims the address or node port.
+   */
+  private static char serviceFromOutside(CompiledView view, int j, Destination d) {
+    NextHop.Service service = view.service(d.service());
+    List<NextHop.Interface> backends =
+        service == null ? null : service.backends(d.protocol(), d.port());
+    if (backends == null || backends.isEmpty()) {
+      return UNREACHABLE;
+    }
+    List<Way> ways = externalWays(view, service, d.protocol(), d.port());
+    int sport = d.protocol() == Protocol.ICMP ? 0 : sourcePort(0, j);
+    int reached = 0;
+    for (int k = 0; k < backends.size(); k++) {
+      NextHop.Interface backend = backends.get(k);
+      for (Way w : ways) {
+        Verdict v =
+            ForwardingModel.fromGateway(
+                view,
+                d.protocol(),
+                externalSource(w.address()),
+                sport,
+                w.address(),
+                d.protocol() == Protocol.ICMP ? 0 : w.port(),
+                null,
+                k);
+        if (v.delivered()
+            && backend.interfaceUuid().equals(v.destinationInterface())
+            && v.deliveredPort() == backend.translatePort()) {
+          reached++;
+          break;
+        }
+      }
+    }
+    return reached == backends.size() ? REACHABLE : reached == 0 ? UNREACHABLE : PARTIAL;
+  }
+
   /** Per interface, the addresses of networks with route targets whose routes lead to it. */
   public static Map<UUID, List<String>> exportedAddresses(CompiledView view) {
-    Map<UUID, List<String>> out = new java.util.HashMap<>();
-    for (dev.weft.control.Vrf v : view.vrfs()) {
+    Map<UUID, List<String>> out = new HashMap<>();
+    for (Vrf v : view.vrfs()) {
       if (v.routeTargets().isEmpty()) {
         continue;
       }
-      for (dev.weft.control.Route r : v.routes()) {
+      for (Route r : v.routes()) {
         if (!r.origin().equals(v.network())) {
           continue;
         }
         String address = r.prefix().cidr().substring(0, r.prefix().cidr().indexOf('/'));
-        List<dev.weft.control.NextHop.Interface> hops =
-            r.nextHop() instanceof dev.weft.control.NextHop.Interface i
+        List<NextHop.Interface> hops =
+            r.nextHop() instanceof NextHop.Interface i
                 ? List.of(i)
-                : r.nextHop() instanceof dev.weft.control.NextHop.Ecmp e ? e.members() : List.of();
-        for (dev.weft.control.NextHop.Interface h : hops) {
+                : r.nextHop() instanceof NextHop.Ecmp e ? e.members() : List.of();
+        for (NextHop.Interface h : hops) {
           out.computeIfAbsent(h.interfaceUuid(), k -> new ArrayList<>()).add(address);
         }
       }

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weft.api.KubernetesGateway;
 import dev.weft.api.config.ApiException;
+import dev.weft.control.CompiledView;
 import dev.weft.control.Compiler;
 import dev.weft.control.Endpoint;
+import dev.weft.control.NextHop;
 import dev.weft.dataplane.Dataplane;
 import dev.weft.dataplane.ForwardingModel;
 import dev.weft.dataplane.Packet;
@@ -33,6 +35,9 @@ public final class Reachability {
 
   /** The source port of a traced packet: the first of the dynamic range, as a client would use. */
   private static final int TRACE_SOURCE_PORT = 49152;
+
+  /** The interface of a packet from outside: none (only its 5-tuple is shown). */
+  private static final UUID OUTSIDE = new UUID(0, 0);
 
   private final Compiler compiler;
   private final ForwardingModel model;
@@ -77,7 +82,8 @@ public final class Reachability {
     for (ServiceTargets.Service svc : services) {
       for (PortSpec port : req.ports().isEmpty() ? svc.ports() : req.ports()) {
         dests.add(
-            Probe.Destination.address(svc.key(), svc.clusterIp(), port.protocol(), port.port()));
+            Probe.Destination.service(
+                svc.key(), svc.uid(), svc.clusterIp(), port.protocol(), port.port()));
       }
     }
     Probe.Matrix m =
@@ -100,23 +106,15 @@ public final class Reachability {
    */
   public ObjectNode trace(String source, String destination, PortSpec port, Duration timeout)
       throws InterruptedException {
+    String serviceKey = serviceKey(destination);
     if (source.trim().equals("external")) {
-      return traceFromOutside(destination, port, timeout);
+      return serviceKey != null
+          ? traceServiceFromOutside(serviceKey, port, timeout)
+          : traceFromOutside(destination, port, timeout);
     }
     String srcKey = podKey(source);
-    String serviceKey = serviceKey(destination);
     if (serviceKey != null) {
-      ServiceTargets.Service svc =
-          ServiceTargets.of(requireGateway().list("services", null)).stream()
-              .filter(x -> x.key().equals(serviceKey))
-              .findFirst()
-              .orElseThrow(
-                  () ->
-                      ApiException.notFound(
-                          "no service "
-                              + serviceKey
-                              + " with a cluster IP (headless and ExternalName services have"
-                              + " none)"));
+      ServiceTargets.Service svc = requireService(serviceKey);
       if (port == null && !svc.ports().isEmpty()) {
         port = svc.ports().get(0);
       }
@@ -202,9 +200,135 @@ public final class Reachability {
     return out;
   }
 
+  private ServiceTargets.Service requireService(String serviceKey) {
+    return ServiceTargets.of(requireGateway().list("services", null)).stream()
+        .filter(x -> x.key().equals(serviceKey))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                ApiException.notFound(
+                    "no service "
+                        + serviceKey
+                        + " with a cluster IP (headless and ExternalName services have"
+                        + " none)"));
+  }
+
   /**
-   * A packet from a host outside the cluster to {@code destination}: an address, or a pod (through
-   * the first address the gateway has a route for that leads to it, a floating IP usually).
+   * A packet from a host outside the cluster to a service: through the first way into it (its
+   * floating IPs first, in address order, then each node's address at the listener's node port, in
+   * node name order), every way listed; said plainly when there is none.
+   *
+   * @param port null: the service's first port
+   */
+  private ObjectNode traceServiceFromOutside(String serviceKey, PortSpec port, Duration timeout)
+      throws InterruptedException {
+    ServiceTargets.Service svc = requireService(serviceKey);
+    if (port == null) {
+      if (svc.ports().isEmpty()) {
+        throw ApiException.badRequest(
+            "give --port (such as 80/TCP): service " + serviceKey + " declares no port");
+      }
+      port = svc.ports().get(0);
+    }
+    PortSpec asked = port;
+    ObjectNode waited = converge(timeout);
+    ObjectNode out = JSON.createObjectNode();
+    out.put("source", "external");
+    out.put("destination", "service/" + serviceKey);
+    out.put("port", asked.toString());
+    compiler.read(
+        view -> {
+          NextHop.Service hop = svc.uid() == null ? null : view.service(svc.uid());
+          if (hop == null) {
+            return nowhere(
+                out,
+                "service "
+                    + serviceKey
+                    + " has no load balancer in Weft yet (its Kubernetes events say why)");
+          }
+          if (hop.backends(asked.protocol(), asked.port()) == null) {
+            return nowhere(
+                out,
+                "service "
+                    + serviceKey
+                    + " has no port "
+                    + asked
+                    + "; it listens on "
+                    + hop.listeners().keySet().stream().sorted().map(Object::toString).toList());
+          }
+          List<Probe.Way> ways = Probe.externalWays(view, hop, asked.protocol(), asked.port());
+          ArrayNode listed = out.putArray("ways");
+          ways.forEach(w -> listed.add(w.describe()));
+          if (ways.isEmpty()) {
+            int nodePort = hop.nodePort(new NextHop.ServicePort(asked.protocol(), asked.port()));
+            return nowhere(
+                out,
+                "service "
+                    + serviceKey
+                    + (nodePort > 0
+                        ? " has no floating IP or external IP, and no node reports an address for"
+                            + " its node port "
+                            + nodePort
+                        : " has no floating IP, external IP or node port")
+                    + ": nothing outside the cluster reaches it");
+          }
+          Probe.Way way = ways.get(0);
+          out.put("via", way.describe());
+          fromOutside(view, out, asked, way.address(), way.port());
+          return null;
+        });
+    out.set("convergence", waited);
+    return out;
+  }
+
+  /** A trace from outside that found no way in: no packet, dropped, {@code reason}. */
+  private static Void nowhere(ObjectNode out, String reason) {
+    out.put("packet", "(none)");
+    out.put("verdict", "dropped");
+    out.put("reason", reason);
+    out.putArray("steps");
+    return null;
+  }
+
+  /** The packet from outside to {@code to}:{@code port}, and its reply when it is delivered. */
+  private static void fromOutside(
+      CompiledView view, ObjectNode out, PortSpec asked, String to, int port) {
+    String from = Probe.externalSource(to);
+    String node = view.nodeAt(to);
+    if (node != null && !out.has("via")) {
+      out.put("via", new Probe.Way(to, port, node).describe());
+    }
+    List<Step> steps = new ArrayList<>();
+    Verdict v =
+        ForwardingModel.fromGateway(
+            view, asked.protocol(), from, TRACE_SOURCE_PORT, to, port, steps);
+    Packet sent = new Packet(OUTSIDE, asked.protocol(), from, TRACE_SOURCE_PORT, to, port);
+    out.put("packet", sent.describe());
+    verdict(out, v);
+    if (v.delivered()) {
+      List<Step> back = new ArrayList<>();
+      Verdict reply =
+          ForwardingModel.replyToGateway(
+              view, asked.protocol(), from, TRACE_SOURCE_PORT, to, port, v, back);
+      ObjectNode r = out.putObject("reply");
+      r.put(
+          "packet",
+          new Packet(
+                  v.destinationInterface(),
+                  asked.protocol(),
+                  v.deliveredAs() == null ? to : v.deliveredAs(),
+                  v.deliveredPort() > 0 ? v.deliveredPort() : port,
+                  from,
+                  TRACE_SOURCE_PORT)
+              .describe());
+      verdict(r, reply);
+    }
+  }
+
+  /**
+   * A packet from a host outside the cluster to {@code destination}: an address (a floating IP, or
+   * a node's address at a node port), or a pod (through the first address the gateway has a route
+   * for that leads to it, a floating IP usually).
    */
   private ObjectNode traceFromOutside(String destination, PortSpec port, Duration timeout)
       throws InterruptedException {
@@ -227,35 +351,15 @@ public final class Reachability {
           if (to == null) {
             List<String> exported = Probe.exportedAddresses(view).getOrDefault(dstIface, List.of());
             if (exported.isEmpty()) {
-              out.put("packet", "(none)");
-              out.put("verdict", "dropped");
-              out.put(
-                  "reason",
+              return nowhere(
+                  out,
                   dstKey
                       + " has no floating IP (nor address) in a network with route targets: the"
                       + " gateway has no route to it");
-              out.putArray("steps");
-              return null;
             }
             to = exported.get(0);
           }
-          String from = to.indexOf(':') >= 0 ? Probe.EXTERNAL_V6 : Probe.EXTERNAL_V4;
-          List<dev.weft.dataplane.Step> steps = new ArrayList<>();
-          Verdict v =
-              ForwardingModel.fromGateway(
-                  view, port.protocol(), from, TRACE_SOURCE_PORT, to, port.port(), steps);
-          out.put(
-              "packet",
-              port.protocol().wire()
-                  + " "
-                  + from
-                  + ":"
-                  + TRACE_SOURCE_PORT
-                  + " -> "
-                  + to
-                  + ":"
-                  + port.port());
-          verdict(out, v);
+          fromOutside(view, out, port, to, port.port());
           return null;
         });
     out.set("convergence", waited);

@@ -6,15 +6,21 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * The services a probe can reach, read from a Kubernetes service list: those with a cluster IP (not
- * headless, not ExternalName), sorted by {@code namespace/name}, with their ports.
+ * headless, not ExternalName), sorted by {@code namespace/name}, with their UID (their load
+ * balancer's UUID, by which the compiled state knows them) and their ports.
  */
 final class ServiceTargets {
   private ServiceTargets() {}
 
-  record Service(String namespace, String name, String clusterIp, List<PortSpec> ports) {
+  /**
+   * @param uid the service's {@code metadata.uid}, or null when the list gives none (the service
+   *     then has no load balancer to find: nothing outside reaches it)
+   */
+  record Service(String namespace, String name, UUID uid, String clusterIp, List<PortSpec> ports) {
     String key() {
       return namespace + "/" + name;
     }
@@ -42,10 +48,19 @@ final class ServiceTargets {
           new Service(
               meta.path("namespace").asText("default"),
               meta.path("name").asText(),
+              uid(meta.path("uid").asText("")),
               ip,
               List.copyOf(ports)));
     }
     out.sort(Comparator.comparing(Service::key));
     return out;
+  }
+
+  private static UUID uid(String text) {
+    try {
+      return text.isEmpty() ? null : UUID.fromString(text);
+    } catch (IllegalArgumentException e) {
+      return null; // not a UUID: no load balancer is named after it
+    }
   }
 }
