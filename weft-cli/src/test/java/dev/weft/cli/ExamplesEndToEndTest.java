@@ -177,15 +177,38 @@ class ExamplesEndToEndTest {
             "default-domain:k8s-ns-isolated-svc-open:k8s-ns-isolated-svc-open-service-network",
             "default-domain:k8s-default:vn-left-1",
             "default-domain:k8s-default:vn-public-1");
-    // One per pod, and the VIP of each of the three services.
-    await().atMost(Duration.ofSeconds(30)).until(() -> weftNames("instance-ips").size() == 11);
+    // One per pod, and the VIP of each of the four services.
+    await().atMost(Duration.ofSeconds(30)).until(() -> weftNames("instance-ips").size() == 12);
     assertThat(weftNames("instance-ips"))
         .contains(
             "k8s__default__webserver__vip",
+            "k8s__default__webserver-public__vip",
             "k8s__ns-isolated__webserver__vip",
             "k8s__ns-isolated-svc-open__webserver__vip");
     String table = weft(0, "get", "virtual-networks");
     assertThat(table).startsWith("NAME").contains("k8s-ns-isolated-pod-network", "10.200.1.0/24");
+    // The LoadBalancer service's floating IP, from the pool its annotation names, in its status.
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                weftNames("floating-ips")
+                    .contains(
+                        "default-domain:k8s-default:vn-public-1:pool-public-1:k8s__default__webserver-public"));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                weft(0, "get", "services")
+                    .matches(
+                        "(?s).*webserver-public\\s+LoadBalancer\\s+\\S+\\s+192\\.0\\.2\\.\\d+.*"));
+    String external = weft(0, "probe", "--from", "external", "--to", "services", "-o", "json");
+    var matrix = JSON.readTree(external);
+    List<String> columns = new java.util.ArrayList<>();
+    matrix.path("destinations").forEach(d -> columns.add(d.asText()));
+    String row = matrix.path("matrix").get(0).asText();
+    assertThat(row.charAt(columns.indexOf("default/webserver-public:80/TCP"))).isEqualTo('.');
+    assertThat(row.charAt(columns.indexOf("default/webserver:8080/TCP"))).isEqualTo('X');
     String pods = weft(0, "get", "pods", "-n", "ns-isolated");
     assertThat(pods)
         .contains("webserver-1", "k8s-ns-isolated-pod-network")
