@@ -16,6 +16,7 @@ public sealed interface ConfigObject
         VirtualMachineInterface,
         InstanceIp,
         SecurityGroup,
+        FirewallPolicy,
         NetworkPolicy,
         Tag,
         VirtualRouter,

@@ -23,6 +23,7 @@ public enum ObjectType {
   SECURITY_GROUP("security-group", "security-groups", SecurityGroup.class, false),
   NETWORK_POLICY("network-policy", "network-policys", NetworkPolicy.class, true),
   TAG("tag", "tags", Tag.class, false),
+  FIREWALL_POLICY("firewall-policy", "firewall-policys", FirewallPolicy.class, false),
   VIRTUAL_ROUTER("virtual-router", "virtual-routers", VirtualRouter.class, false),
   FLOATING_IP_POOL("floating-ip-pool", "floating-ip-pools", FloatingIpPool.class, true),
   FLOATING_IP("floating-ip", "floating-ips", FloatingIp.class, true),
