@@ -13,6 +13,8 @@ import dev.weft.kube.reconcile.ServiceStatusReconciler;
 import dev.weft.kube.translate.ClusterObjects;
 import dev.weft.kube.translate.KubeAnnotations;
 import dev.weft.kube.translate.NamespaceObjects;
+import dev.weft.kube.translate.NetworkPolicyInfo;
+import dev.weft.kube.translate.NetworkPolicyObjects;
 import dev.weft.kube.translate.NodeObjects;
 import dev.weft.kube.translate.PodInfo;
 import dev.weft.kube.translate.ServiceInfo;
@@ -24,6 +26,7 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
@@ -41,8 +44,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The kube-manager: informers for namespaces, pods, nodes, services and EndpointSlices (ingresses
- * and network policies join in later) feed keys into one work queue; reconcilers converge the
+ * The kube-manager: informers for namespaces, pods, nodes, services, EndpointSlices and
+ * NetworkPolicies (ingresses join in later) feed keys into one work queue; reconcilers converge the
  * store.
  *
  * <p>On start it queues every key Kubernetes knows and every key that owns objects in the store, so
@@ -65,6 +68,7 @@ public final class KubeManager implements AutoCloseable {
   private final SharedIndexInformer<Node> nodes;
   private final SharedIndexInformer<Service> services;
   private final SharedIndexInformer<EndpointSlice> slices;
+  private final SharedIndexInformer<NetworkPolicy> policies;
   private final InformerView view;
   private final InformerBarrier informers = new InformerBarrier();
 
@@ -100,7 +104,12 @@ public final class KubeManager implements AutoCloseable {
             "EndpointSlice",
             client.discovery().v1().endpointSlices().inAnyNamespace(),
             sliceHandler());
-    this.view = new InformerView(namespaces, pods, nodes, services, slices);
+    this.policies =
+        informers.register(
+            "NetworkPolicy",
+            client.network().v1().networkPolicies().inAnyNamespace(),
+            policyHandler());
+    this.view = new InformerView(namespaces, pods, nodes, services, slices, policies);
     this.status = new PodStatusReconciler(view, writer, store.cache());
     this.serviceStatus = new ServiceStatusReconciler(view, writer, store.cache());
     this.reconcilers =
@@ -135,20 +144,24 @@ public final class KubeManager implements AutoCloseable {
     waitSynced(nodes.start(), "nodes");
     waitSynced(services.start(), "services");
     waitSynced(slices.start(), "endpoint slices");
+    waitSynced(policies.start(), "network policies");
     queue.add(ClusterObjects.key());
     view.namespaces().forEach(ns -> queue.add(NamespaceObjects.key(ns.name())));
     view.pods().forEach(p -> queue.add(p.key()));
     view.nodes().forEach(n -> queue.add(NodeObjects.key(n.name())));
     view.services().forEach(s -> queue.add(s.key()));
+    view.networkPolicies().forEach(np -> queue.add(np.key()));
     // Owners that Kubernetes no longer knows: their reconcile finds nothing and deletes.
     store.cache().ownerKeys().forEach(queue::add);
     queue.start();
     statusQueue.start();
     log.info(
-        "kube-manager started for cluster {}: {} namespaces, {} pods, {} objects owners in store",
+        "kube-manager started for cluster {}: {} namespaces, {} pods, {} network policies, {}"
+            + " objects owners in store",
         config.name(),
         view.namespaces().size(),
         view.pods().size(),
+        view.networkPolicies().size(),
         store.cache().ownerKeys().size());
   }
 
@@ -191,32 +204,47 @@ public final class KubeManager implements AutoCloseable {
     };
   }
 
-  /** Namespace events; pods choose their network from their namespace's annotations. */
+  /**
+   * Namespace events; pods choose their network from their namespace's annotations. Labels are the
+   * project's tags and nothing else: a label change is one project update (the cluster's, for the
+   * namespaces whose projects it owns), with no pod, service or policy work, since policies name
+   * namespaces by selector and the compiler re-evaluates them.
+   */
   private ResourceEventHandler<Namespace> namespaceHandler() {
     return new ResourceEventHandler<>() {
       @Override
       public void onAdd(Namespace ns) {
-        enqueue(ns, true);
+        enqueue(ns, true, true);
       }
 
       @Override
       public void onUpdate(Namespace oldNs, Namespace newNs) {
-        // A label change needs no pod work; an annotation change may move every pod.
+        boolean replaced =
+            !Objects.equals(oldNs.getMetadata().getUid(), newNs.getMetadata().getUid());
+        // An annotation change may move every pod and service; policies only need the namespace.
         boolean podsAffected =
-            !Objects.equals(
-                    oldNs.getMetadata().getAnnotations(), newNs.getMetadata().getAnnotations())
-                || !Objects.equals(oldNs.getMetadata().getUid(), newNs.getMetadata().getUid());
-        enqueue(newNs, podsAffected);
+            replaced
+                || !Objects.equals(
+                    oldNs.getMetadata().getAnnotations(), newNs.getMetadata().getAnnotations());
+        enqueue(newNs, podsAffected, replaced);
+        if (!Objects.equals(oldNs.getMetadata().getLabels(), newNs.getMetadata().getLabels())
+            && NamespaceObjects.clusterOwnsProject(newNs.getMetadata().getName())) {
+          queue.add(ClusterObjects.key());
+        }
       }
 
       @Override
       public void onDelete(Namespace ns, boolean deletedFinalStateUnknown) {
-        enqueue(ns, true);
+        enqueue(ns, true, true);
       }
 
-      private void enqueue(Namespace ns, boolean withPods) {
+      private void enqueue(Namespace ns, boolean withPods, boolean withPolicies) {
         String name = ns.getMetadata().getName();
         queue.add(NamespaceObjects.key(name));
+        if (withPolicies) {
+          // A policy converges to nothing while its namespace is missing.
+          view.networkPoliciesIn(name).forEach(np -> queue.add(np.key()));
+        }
         if (withPods) {
           view.podsIn(name).forEach(p -> queue.add(p.key()));
           // Isolation moves the namespace's service VIPs between service networks.
@@ -232,7 +260,8 @@ public final class KubeManager implements AutoCloseable {
    * Pod events. An update that changes nothing the pod reconciler reads (the kubelet reporting
    * status, our own network-status annotation) only re-checks the annotation: at scale these are
    * most pod events, and none of them can move a pod. The scheduler binding a pod does: its virtual
-   * machine then names the node's vRouter.
+   * machine then names the node's vRouter. So does a label change (the interface's tags) or a
+   * change of declared ports: one interface update, and no policy work.
    */
   private ResourceEventHandler<Pod> podHandler() {
     return new ResourceEventHandler<>() {
@@ -245,7 +274,7 @@ public final class KubeManager implements AutoCloseable {
       public void onUpdate(Pod oldPod, Pod newPod) {
         PodInfo before = KubeObjects.pod(oldPod);
         PodInfo after = KubeObjects.pod(newPod);
-        if (placementInputs(before).equals(placementInputs(after))) {
+        if (reconcileInputs(before).equals(reconcileInputs(after))) {
           statusQueue.add(after.key());
         } else {
           queue.add(after.key());
@@ -337,12 +366,41 @@ public final class KubeManager implements AutoCloseable {
     };
   }
 
-  /** What the pod reconciler's decisions depend on. */
-  private static List<Object> placementInputs(PodInfo p) {
+  /** What the pod reconciler's decisions and objects depend on. */
+  private static List<Object> reconcileInputs(PodInfo p) {
     Map<String, String> annotations = new java.util.HashMap<>(p.annotations());
     annotations.remove(KubeAnnotations.NETWORK_STATUS);
     // The node: the pod's virtual machine names its node's vRouter, the next hop of its addresses.
-    return List.of(p.uid(), annotations, p.hostNetwork(), p.terminated(), p.nodeName());
+    // Labels and declared ports: the interface carries them for policies.
+    return List.of(
+        p.uid(), annotations, p.hostNetwork(), p.terminated(), p.nodeName(), p.labels(), p.ports());
+  }
+
+  /**
+   * NetworkPolicy events queue the policy's key when its spec (or UID) changed; metadata-only
+   * updates (labels, annotations, managed fields) do not.
+   */
+  private ResourceEventHandler<NetworkPolicy> policyHandler() {
+    return new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(NetworkPolicy np) {
+        queue.add(KubeObjects.networkPolicy(np).key());
+      }
+
+      @Override
+      public void onUpdate(NetworkPolicy oldNp, NetworkPolicy newNp) {
+        NetworkPolicyInfo after = KubeObjects.networkPolicy(newNp);
+        if (!KubeObjects.networkPolicy(oldNp).equals(after)) {
+          queue.add(after.key());
+        }
+      }
+
+      @Override
+      public void onDelete(NetworkPolicy np, boolean deletedFinalStateUnknown) {
+        queue.add(
+            NetworkPolicyObjects.key(np.getMetadata().getNamespace(), np.getMetadata().getName()));
+      }
+    };
   }
 
   /**
@@ -508,6 +566,7 @@ public final class KubeManager implements AutoCloseable {
     nodes.close();
     services.close();
     slices.close();
+    policies.close();
     writer.close();
   }
 }

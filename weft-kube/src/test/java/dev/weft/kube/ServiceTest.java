@@ -74,6 +74,9 @@ class ServiceTest {
                 .withNewMetadata()
                 .withName(name)
                 .withAnnotations(annotations)
+                // The API server keeps this label on every namespace, whatever an update says;
+                // without it, the update would be a label change (the project's tags).
+                .addToLabels("kubernetes.io/metadata.name", name)
                 .endMetadata()
                 .build())
         .createOr(Cluster::updateRetrying);

@@ -68,7 +68,7 @@ import org.slf4j.LoggerFactory;
  *   <li>endpoint-slice mirroring controller: slices mirroring the manually managed Endpoints of a
  *       Service without a selector, so Weft only ever reads EndpointSlices;
  *   <li>garbage collector and namespace controller: a deleted service's slices, and a deleted
- *       namespace's pods, services and Endpoints, go away.
+ *       namespace's pods, services, Endpoints and NetworkPolicies, go away.
  * </ul>
  *
  * <p>Everything is keyed and level-based on one work queue: {@code Namespace/name}, {@code
@@ -333,6 +333,9 @@ public final class StandIns implements AutoCloseable {
       for (Endpoints e : endpoints.getIndexer().byIndex(Cache.NAMESPACE_INDEX, name)) {
         client.endpoints().inNamespace(name).withName(e.getMetadata().getName()).delete();
       }
+      // And its NetworkPolicies: left behind, they would come back with a namespace of the same
+      // name. No informer needed: nothing else here reads them.
+      client.network().v1().networkPolicies().inNamespace(name).delete();
       return;
     }
     Map<String, String> labels = ns.getMetadata().getLabels();

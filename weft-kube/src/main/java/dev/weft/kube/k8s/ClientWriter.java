@@ -123,7 +123,7 @@ public final class ClientWriter implements KubeWriter, AutoCloseable {
             .withNamespace(eventNamespace)
             .endMetadata()
             .withNewInvolvedObject()
-            .withApiVersion("v1")
+            .withApiVersion(apiVersion(kind))
             .withKind(kind)
             .withName(name)
             .withNamespace(namespace.isEmpty() ? null : namespace)
@@ -154,6 +154,14 @@ public final class ClientWriter implements KubeWriter, AutoCloseable {
                 e.getMessage());
           }
         });
+  }
+
+  /** The API group/version of the kinds Weft records Events on. */
+  private static String apiVersion(String kind) {
+    return switch (kind) {
+      case "NetworkPolicy", "Ingress" -> "networking.k8s.io/v1";
+      default -> "v1";
+    };
   }
 
   @Override

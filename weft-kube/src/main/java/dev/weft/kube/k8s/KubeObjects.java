@@ -2,18 +2,33 @@ package dev.weft.kube.k8s;
 
 import dev.weft.kube.translate.EndpointSliceInfo;
 import dev.weft.kube.translate.NamespaceInfo;
+import dev.weft.kube.translate.NetworkPolicyInfo;
 import dev.weft.kube.translate.NodeInfo;
 import dev.weft.kube.translate.PodInfo;
 import dev.weft.kube.translate.ServiceInfo;
+import dev.weft.model.ContainerPort;
+import dev.weft.model.Protocol;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Translation of fabric8 objects into Weft's records. */
 public final class KubeObjects {
@@ -65,7 +80,124 @@ public final class KubeObjects {
         m.getAnnotations(),
         hostNetwork,
         node,
-        phase);
+        phase,
+        spec == null ? List.of() : containerPorts(spec.getContainers()));
+  }
+
+  /**
+   * The ports the containers declare, in order, without repeats. Init containers are not included:
+   * named ports of policies resolve against {@code spec.containers}. An entry the API server would
+   * have refused (no port or one outside 1-65535, a protocol other than TCP, UDP or SCTP) can match
+   * no policy port, so leaving it out changes nothing.
+   */
+  static List<ContainerPort> containerPorts(List<Container> containers) {
+    if (containers == null) {
+      return List.of();
+    }
+    Set<ContainerPort> out = new LinkedHashSet<>();
+    for (Container c : containers) {
+      if (c == null || c.getPorts() == null) {
+        continue;
+      }
+      for (io.fabric8.kubernetes.api.model.ContainerPort p : c.getPorts()) {
+        Integer number = p == null ? null : p.getContainerPort();
+        if (number == null || number < 1 || number > 65535) {
+          continue;
+        }
+        // A container port's protocol is a plain string that the API server defaults to TCP when
+        // empty (unlike a policy port's, which is defaulted only when absent).
+        Protocol protocol =
+            switch (p.getProtocol() == null ? "" : p.getProtocol()) {
+              case "", "TCP" -> Protocol.TCP;
+              case "UDP" -> Protocol.UDP;
+              case "SCTP" -> Protocol.SCTP;
+              default -> null;
+            };
+        if (protocol != null) {
+          out.add(new ContainerPort(p.getName(), protocol, number));
+        }
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  public static NetworkPolicyInfo networkPolicy(NetworkPolicy policy) {
+    var m = policy.getMetadata();
+    NetworkPolicySpec spec = policy.getSpec();
+    if (spec == null) {
+      // No spec at all decodes in Kubernetes to the zero spec: every pod, Ingress, no rules.
+      return new NetworkPolicyInfo(
+          m.getNamespace(), m.getName(), m.getUid(), null, null, null, null);
+    }
+    List<NetworkPolicyInfo.Rule> ingress = new ArrayList<>();
+    if (spec.getIngress() != null) {
+      for (NetworkPolicyIngressRule r : spec.getIngress()) {
+        ingress.add(r == null ? null : rule(r.getFrom(), r.getPorts()));
+      }
+    }
+    List<NetworkPolicyInfo.Rule> egress = new ArrayList<>();
+    if (spec.getEgress() != null) {
+      for (NetworkPolicyEgressRule r : spec.getEgress()) {
+        egress.add(r == null ? null : rule(r.getTo(), r.getPorts()));
+      }
+    }
+    return new NetworkPolicyInfo(
+        m.getNamespace(),
+        m.getName(),
+        m.getUid(),
+        selector(spec.getPodSelector()),
+        spec.getPolicyTypes(),
+        ingress,
+        egress);
+  }
+
+  private static NetworkPolicyInfo.Rule rule(
+      List<NetworkPolicyPeer> peers, List<NetworkPolicyPort> ports) {
+    List<NetworkPolicyInfo.Peer> outPeers = new ArrayList<>();
+    if (peers != null) {
+      for (NetworkPolicyPeer p : peers) {
+        outPeers.add(
+            p == null
+                ? null
+                : new NetworkPolicyInfo.Peer(
+                    selector(p.getPodSelector()),
+                    selector(p.getNamespaceSelector()),
+                    p.getIpBlock() == null
+                        ? null
+                        : new NetworkPolicyInfo.IpBlock(
+                            p.getIpBlock().getCidr(), p.getIpBlock().getExcept())));
+      }
+    }
+    List<NetworkPolicyInfo.Port> outPorts = new ArrayList<>();
+    if (ports != null) {
+      for (NetworkPolicyPort p : ports) {
+        if (p == null) {
+          outPorts.add(null);
+          continue;
+        }
+        IntOrString port = p.getPort();
+        Integer number = port == null ? null : port.getIntVal();
+        String name = port == null || number != null ? null : port.getStrVal();
+        outPorts.add(new NetworkPolicyInfo.Port(p.getProtocol(), number, name, p.getEndPort()));
+      }
+    }
+    return new NetworkPolicyInfo.Rule(outPeers, outPorts);
+  }
+
+  private static NetworkPolicyInfo.Selector selector(LabelSelector s) {
+    if (s == null) {
+      return null;
+    }
+    List<NetworkPolicyInfo.Expression> expressions = new ArrayList<>();
+    if (s.getMatchExpressions() != null) {
+      for (LabelSelectorRequirement r : s.getMatchExpressions()) {
+        expressions.add(
+            r == null
+                ? null
+                : new NetworkPolicyInfo.Expression(r.getKey(), r.getOperator(), r.getValues()));
+      }
+    }
+    return new NetworkPolicyInfo.Selector(s.getMatchLabels(), expressions);
   }
 
   public static ServiceInfo service(Service service) {

@@ -1,6 +1,9 @@
 package dev.weft.kube.reconcile;
 
 import dev.weft.kube.translate.InputException;
+import dev.weft.kube.translate.InputWarning;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -15,7 +18,9 @@ public final class Problems {
   private static final Logger log = LoggerFactory.getLogger(Problems.class);
   private final KubeWriter writer;
   private final Waiters waiters;
-  private final Map<String, String> current = new ConcurrentHashMap<>();
+
+  /** The current problems of each key, as {@code reason: message}; never an empty list. */
+  private final Map<String, List<String>> current = new ConcurrentHashMap<>();
 
   public Problems(KubeWriter writer, Waiters waiters) {
     this.writer = writer;
@@ -38,10 +43,43 @@ public final class Problems {
       log.debug("{}: waiting: {}", key, e.getMessage());
       return;
     }
-    String previous = current.put(key, e.reason() + ": " + e.getMessage());
-    if (!(e.reason() + ": " + e.getMessage()).equals(previous)) {
-      log.warn("{}: {}: {}", key, e.reason(), e.getMessage());
-      writer.event(kind, namespace, name, uid, "Warning", e.reason(), e.getMessage());
+    record(key, kind, namespace, name, uid, List.of(new InputWarning(e.reason(), e.getMessage())));
+  }
+
+  /**
+   * Records what a person should know about a key whose input took effect (an except outside its
+   * cidr, a named port no pod declares): an Event for each warning not already current, and the
+   * warnings as the key's problems until its next reconcile. No warnings clears the key.
+   */
+  void warn(
+      String key,
+      String kind,
+      String namespace,
+      String name,
+      String uid,
+      List<InputWarning> warnings) {
+    if (warnings.isEmpty()) {
+      clear(key);
+    } else {
+      record(key, kind, namespace, name, uid, warnings);
+    }
+  }
+
+  private void record(
+      String key,
+      String kind,
+      String namespace,
+      String name,
+      String uid,
+      List<InputWarning> problems) {
+    List<String> texts = new ArrayList<>();
+    problems.forEach(p -> texts.add(p.reason() + ": " + p.message()));
+    List<String> previous = current.put(key, List.copyOf(texts));
+    for (InputWarning p : problems) {
+      if (previous == null || !previous.contains(p.reason() + ": " + p.message())) {
+        log.warn("{}: {}: {}", key, p.reason(), p.message());
+        writer.event(kind, namespace, name, uid, "Warning", p.reason(), p.message());
+      }
     }
   }
 
@@ -50,8 +88,10 @@ public final class Problems {
     current.remove(key);
   }
 
-  /** Current problems by key, for status pages. */
+  /** Current problems by key, for status pages (several of one key joined by "; "). */
   public Map<String, String> snapshot() {
-    return Map.copyOf(current);
+    Map<String, String> out = new java.util.HashMap<>();
+    current.forEach((k, v) -> out.put(k, String.join("; ", v)));
+    return Map.copyOf(out);
   }
 }

@@ -2,13 +2,16 @@ package dev.weft.kube.reconcile;
 
 import dev.weft.kube.ClusterConfig;
 import dev.weft.kube.translate.ClusterObjects;
+import dev.weft.kube.translate.NamespaceObjects;
 import dev.weft.model.ConfigObject;
 import dev.weft.model.InstanceIp;
 import dev.weft.model.Ref;
 import dev.weft.store.ipam.Ipam;
 import dev.weft.store.objects.ConflictException;
 import dev.weft.store.objects.ObjectStore;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -17,8 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Routes a work-queue key to its reconciler: {@code Cluster/cluster}, {@code Namespace/NAME},
- * {@code Pod/NS/NAME}, {@code Service/NS/NAME}. Also turns store changes into the re-queues they
- * imply (a network appeared, an address was freed, a deferred deletion lost its last referrer).
+ * {@code Pod/NS/NAME}, {@code Service/NS/NAME}, {@code Node/NAME}, {@code NetworkPolicy/NS/NAME}.
+ * Also turns store changes into the re-queues they imply (a network appeared, an address was freed,
+ * a deferred deletion lost its last referrer).
  */
 public final class Reconcilers {
   private static final Logger log = LoggerFactory.getLogger(Reconcilers.class);
@@ -29,6 +33,7 @@ public final class Reconcilers {
   private final NamespaceReconciler namespaces;
   private final PodReconciler pods;
   private final ServiceReconciler services;
+  private final NetworkPolicyReconciler policies;
   private final Waiters waiters;
   private final Problems problems;
   private final KubeView kube;
@@ -63,6 +68,7 @@ public final class Reconcilers {
             new AddressIndex(store.cache(), enqueue),
             ipam,
             statusEnqueue);
+    this.policies = new NetworkPolicyReconciler(config, kube, converger, store.cache(), problems);
     store.cache().addListener((before, after) -> onStoreChange(before, after, enqueue));
   }
 
@@ -94,11 +100,14 @@ public final class Reconcilers {
     return switch (parts[0]) {
       case "Cluster" ->
           converger.converge(
-              ClusterObjects.key(), ClusterObjects.desired(config, isolatedNamespaces()), null);
+              ClusterObjects.key(),
+              ClusterObjects.desired(config, isolatedNamespaces(), clusterNamespaceLabels()),
+              null);
       case "Namespace" -> namespaces.reconcile(key, parts[1], generation);
       case "Pod" -> pods.reconcile(key, parts[1], parts[2], generation);
       case "Service" -> services.reconcile(key, parts[1], parts[2], generation);
       case "Node" -> node(key, parts[1], generation);
+      case "NetworkPolicy" -> policies.reconcile(key, parts[1], parts[2], generation);
       default -> {
         log.warn("ignoring unknown key {}", key);
         yield null;
@@ -122,6 +131,15 @@ public final class Reconcilers {
       } catch (dev.weft.kube.translate.InputException e) {
         // reported by the namespace's own reconcile
       }
+    }
+    return out;
+  }
+
+  /** The labels of the namespaces whose projects the cluster owns ({@code default}, ...). */
+  private Map<String, Map<String, String>> clusterNamespaceLabels() {
+    Map<String, Map<String, String>> out = new HashMap<>();
+    for (String name : NamespaceObjects.CLUSTER_NAMESPACES) {
+      kube.namespace(name).ifPresent(ns -> out.put(name, ns.labels()));
     }
     return out;
   }

@@ -50,10 +50,33 @@ public final class ClusterObjects {
    *     are attached to (see {@link IsolatedNamespace})
    */
   public static List<ConfigObject> desired(ClusterConfig config, List<IsolatedNamespace> isolated) {
+    return desired(config, isolated, Map.of());
+  }
+
+  /**
+   * @param isolated the isolated namespaces, whose policies the default pod and service networks
+   *     are attached to (see {@link IsolatedNamespace})
+   * @param namespaceLabels the labels of the {@code default} and {@code kube-system} namespaces, by
+   *     name: their projects are the cluster's, so the cluster carries their tags ({@link
+   *     NamespaceObjects#tags})
+   */
+  public static List<ConfigObject> desired(
+      ClusterConfig config,
+      List<IsolatedNamespace> isolated,
+      Map<String, Map<String, String>> namespaceLabels) {
     String c = config.name();
     Map<String, String> own = new Owner(c, "Cluster", "", "cluster", "").annotations();
-    Project defaultNs = project(Names.projectFq(c, "default"), own);
-    Project kubeSystem = project(Names.projectFq(c, "kube-system"), own);
+    Project defaultNs =
+        project(
+            Names.projectFq(c, "default"),
+            own,
+            NamespaceObjects.tags("default", namespaceLabels.getOrDefault("default", Map.of())));
+    Project kubeSystem =
+        project(
+            Names.projectFq(c, "kube-system"),
+            own,
+            NamespaceObjects.tags(
+                "kube-system", namespaceLabels.getOrDefault("kube-system", Map.of())));
     Project defaultProject = project(DEFAULT_PROJECT, own);
     NetworkIpam podIpam = ipam(Names.podIpam(c), defaultNs, config.podSubnets(), own);
     NetworkIpam serviceIpam = ipam(Names.serviceIpam(c), defaultNs, config.serviceSubnets(), own);
@@ -84,7 +107,11 @@ public final class ClusterObjects {
   }
 
   static Project project(FqName fq, Map<String, String> annotations) {
-    return new Project(Uuids.of("project", fq.toString()), fq, null, annotations);
+    return project(fq, annotations, Map.of());
+  }
+
+  static Project project(FqName fq, Map<String, String> annotations, Map<String, String> labels) {
+    return new Project(Uuids.of("project", fq.toString()), fq, null, annotations, labels);
   }
 
   static NetworkIpam ipam(

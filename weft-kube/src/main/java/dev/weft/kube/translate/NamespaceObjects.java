@@ -23,7 +23,8 @@ import java.util.Map;
  * Objects for one namespace: its project (except for the cluster's own {@code default} and {@code
  * kube-system}, whose projects the cluster owns), its default security group, and when isolated its
  * own pod and service networks (sharing the flat pod and service subnets) joined by {@code
- * C-ns-pod-service-np}.
+ * C-ns-pod-service-np}. The project carries the namespace's labels, its tags in the namespace-label
+ * tag space, which namespace selectors of network policies match.
  */
 public final class NamespaceObjects {
   /** Project annotations recording the namespace's isolation, for the service work. */
@@ -37,9 +38,33 @@ public final class NamespaceObjects {
     return "Namespace/" + namespace;
   }
 
+  /**
+   * The label the API server keeps on every namespace, equal to its name (Kubernetes 1.21+), which
+   * policies commonly select namespaces by.
+   */
+  public static final String NAME_LABEL = "kubernetes.io/metadata.name";
+
+  /** The namespaces whose projects are created with the cluster, which carries their labels. */
+  public static final List<String> CLUSTER_NAMESPACES = List.of("default", "kube-system");
+
   /** True for namespaces whose project is created with the cluster. */
   public static boolean clusterOwnsProject(String namespace) {
-    return namespace.equals("default") || namespace.equals("kube-system");
+    return CLUSTER_NAMESPACES.contains(namespace);
+  }
+
+  /**
+   * A namespace's tags: its labels, with {@value #NAME_LABEL} set to its name. The API server
+   * enforces that label on every write, so this is what any namespace of a real cluster carries;
+   * setting it here too keeps namespace selectors on it steady where the API server's stand-in (or
+   * an old server) briefly or never shows it, rather than flapping the project's tags.
+   */
+  public static Map<String, String> tags(String namespace, Map<String, String> labels) {
+    if (namespace.equals(labels.get(NAME_LABEL))) {
+      return labels;
+    }
+    Map<String, String> out = new LinkedHashMap<>(labels);
+    out.put(NAME_LABEL, namespace);
+    return out;
   }
 
   /**
@@ -68,7 +93,13 @@ public final class NamespaceObjects {
       Map<String, String> projectAnnotations = new LinkedHashMap<>(own);
       projectAnnotations.put(ISOLATED, Boolean.toString(settings.isolated()));
       projectAnnotations.put(SERVICE_ISOLATED, Boolean.toString(settings.serviceIsolated()));
-      Project project = new Project(Uuids.fromUid(ns.uid()), projectFq, null, projectAnnotations);
+      Project project =
+          new Project(
+              Uuids.fromUid(ns.uid()),
+              projectFq,
+              null,
+              projectAnnotations,
+              tags(ns.name(), ns.labels()));
       projectRef = Ref.to(project);
       out.add(project);
     }

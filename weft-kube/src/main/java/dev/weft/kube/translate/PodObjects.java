@@ -23,7 +23,9 @@ import java.util.UUID;
 /**
  * Objects for one pod: a virtual machine (UUID = pod UID), its interface in the chosen network, and
  * one instance IP per address family; and the {@code network-status} annotation that tells the pod
- * (and people) what it got.
+ * (and people) what it got. The interface carries the pod's labels (its tags in the pod-label tag
+ * space) and the ports its containers declare, which is all network policies need of a pod: a label
+ * change rewrites this one interface and no policy.
  */
 public final class PodObjects {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -104,7 +106,9 @@ public final class PodObjects {
             Ref.to(network),
             mac(vmiUuid),
             securityGroup == null ? List.of() : List.of(securityGroup),
-            List.of());
+            List.of(),
+            pod.labels(),
+            pod.ports());
     List<ConfigObject> out = new ArrayList<>();
     out.add(vm);
     out.add(vmi);

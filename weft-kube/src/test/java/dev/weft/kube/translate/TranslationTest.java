@@ -39,7 +39,8 @@ class TranslationTest {
         annotations,
         false,
         "node-1",
-        "");
+        "",
+        List.of());
   }
 
   @Test
