@@ -10,6 +10,10 @@ import dev.weft.control.NextHop;
 import dev.weft.control.NodePort;
 import dev.weft.control.Route;
 import dev.weft.control.Vrf;
+import dev.weft.control.policy.CompiledPolicy;
+import dev.weft.control.policy.GroupKey;
+import dev.weft.control.policy.PolicyView;
+import dev.weft.model.FirewallPort;
 import dev.weft.model.FqName;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -18,12 +22,16 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.UUID;
 
 /**
  * The compiled forwarding state, for people and tools: {@code GET /routing-instances} (every VRF
  * with its leaked networks, ACL and routes), {@code GET /routing-instances/{fq-name}} (one, {@code
- * domain:project:network}) and {@code GET /node-ports} (the nodes' addresses and the service behind
- * each node port). 503 when the server compiles nothing.
+ * domain:project:network}), {@code GET /node-ports} (the nodes' addresses and the service behind
+ * each node port) and {@code GET /policy-state} (Kubernetes NetworkPolicy as compiled: each policy
+ * with its applied-to group and rules, each group with its member pods, each selected pod with its
+ * policies: what an agent programs, and what to look at when a trace surprises). 503 when the
+ * server compiles nothing.
  */
 final class ForwardingEndpoints {
   private final Compiler compiler;
@@ -36,6 +44,82 @@ final class ForwardingEndpoints {
     Endpoint.blocking(router.get("/routing-instances"), this::list);
     Endpoint.blocking(router.get("/routing-instances/:name"), this::one);
     Endpoint.blocking(router.get("/node-ports"), this::nodePorts);
+    Endpoint.blocking(router.get("/policy-state"), this::policyState);
+  }
+
+  private Reply policyState(RoutingContext ctx) {
+    return Reply.ok(
+        require()
+            .read(
+                view -> {
+                  PolicyView p = view.policies();
+                  ObjectNode out = Http.object();
+                  out.put("revision", view.revision());
+                  ArrayNode policies = out.putArray("policies");
+                  for (UUID id : p.policies()) {
+                    CompiledPolicy c = p.policy(id);
+                    ObjectNode o = policies.addObject();
+                    o.put("uuid", id.toString());
+                    o.put("name", c.name());
+                    o.put("applied_to", c.appliedTo().toString());
+                    o.put("ingress", c.ingress());
+                    o.put("egress", c.egress());
+                    rules(c.ingressRules(), o.putArray("ingress_rules"));
+                    rules(c.egressRules(), o.putArray("egress_rules"));
+                  }
+                  ArrayNode groups = out.putArray("groups");
+                  for (GroupKey k : p.groups()) {
+                    ObjectNode g = groups.addObject();
+                    g.put("group", k.toString());
+                    ArrayNode members = g.putArray("members");
+                    p.members(k).stream()
+                        .map(m -> interfaceName(view, m))
+                        .sorted()
+                        .forEach(members::add);
+                  }
+                  ArrayNode pods = out.putArray("pods");
+                  List<dev.weft.control.Endpoint> selected = new ArrayList<>();
+                  for (dev.weft.control.Endpoint e : view.endpoints()) {
+                    if (!p.appliedPolicies(e.interfaceUuid()).isEmpty()) {
+                      selected.add(e);
+                    }
+                  }
+                  selected.sort(Comparator.comparing(dev.weft.control.Endpoint::displayName));
+                  for (dev.weft.control.Endpoint e : selected) {
+                    ObjectNode o = pods.addObject();
+                    o.put("pod", e.displayName());
+                    o.put("interface", e.interfaceUuid().toString());
+                    ArrayNode names = o.putArray("policies");
+                    for (UUID id : p.appliedPolicies(e.interfaceUuid())) {
+                      names.add(p.policy(id).name());
+                    }
+                  }
+                  return out;
+                }));
+  }
+
+  private static void rules(List<CompiledPolicy.Rule> rules, ArrayNode out) {
+    for (CompiledPolicy.Rule r : rules) {
+      ObjectNode o = out.addObject();
+      ArrayNode peers = o.putArray("peers");
+      for (CompiledPolicy.Peer peer : r.peers()) {
+        if (peer.group() != null) {
+          peers.addObject().put("group", peer.group().toString());
+        } else {
+          peers.addObject().put("ip_block", peer.block().toString());
+        }
+      }
+      ArrayNode ports = o.putArray("ports");
+      for (FirewallPort port : r.ports()) {
+        ports.add(port.toString());
+      }
+    }
+  }
+
+  /** {@code namespace/pod} of a pod's interface; its UUID when it is not compiled (yet). */
+  private static String interfaceName(CompiledView view, UUID interfaceUuid) {
+    dev.weft.control.Endpoint e = view.endpoint(interfaceUuid);
+    return e == null ? interfaceUuid.toString() : e.displayName();
   }
 
   private Reply nodePorts(RoutingContext ctx) {

@@ -10,12 +10,14 @@ import dev.weft.api.reach.Convergence;
 import dev.weft.api.reach.Reachability;
 import dev.weft.control.Compiler;
 import dev.weft.model.ConfigObject;
+import dev.weft.model.FirewallPolicy;
 import dev.weft.model.FloatingIp;
 import dev.weft.model.FloatingIpPool;
 import dev.weft.model.FqName;
 import dev.weft.model.InstanceIp;
 import dev.weft.model.IpPrefix;
 import dev.weft.model.IpamLink;
+import dev.weft.model.LabelSelector;
 import dev.weft.model.Loadbalancer;
 import dev.weft.model.LoadbalancerListener;
 import dev.weft.model.LoadbalancerMember;
@@ -288,6 +290,46 @@ class ReachabilityEndpointsTest {
     assertThat(unknown.status()).isEqualTo(404);
     assertThat(unknown.body().path("error").asText()).contains("default/nope");
     assertThat(get("/trace?source=a/b/c&destination=default/b&port=80").status()).isEqualTo(400);
+  }
+
+  @Test
+  void traceNamesTheNetworkPolicyThatDeniedAndPolicyStateShowsWhatItSelects() throws Exception {
+    create(
+        new FirewallPolicy(
+            UUID.randomUUID(),
+            FqName.of("default-domain", "k8s-default", "deny-all"),
+            null,
+            new Owner("k8s", "NetworkPolicy", "default", "deny-all", "").annotations(),
+            "default",
+            LabelSelector.ALL,
+            true,
+            false,
+            List.of(),
+            List.of()));
+    JsonNode t = get("/trace?source=default/a&destination=default/b&port=80/TCP").body();
+    assertThat(t.path("verdict").asText()).isEqualTo("dropped");
+    assertThat(t.path("reason").asText())
+        .isEqualTo(
+            "denied by NetworkPolicy: ingress default/b: denied: selected by NetworkPolicy"
+                + " default/deny-all and no rule allows tcp from 10.1.0.2 (default/a) to port 80");
+    List<String> details = new ArrayList<>();
+    t.path("steps")
+        .forEach(s -> details.add(s.path("stage").asText() + ": " + s.path("detail").asText()));
+    assertThat(details)
+        .contains("egress: egress default/a: no NetworkPolicy selects this pod for egress");
+    assertThat(t.has("reply")).isFalse();
+    assertThat(get("/probe?port=80").body().path("matrix").toString())
+        .isEqualTo("[\".XX\",\"X.X\",\"XX.\"]");
+
+    JsonNode state = get("/policy-state").body();
+    assertThat(state.path("policies").get(0).path("name").asText()).isEqualTo("default/deny-all");
+    assertThat(state.path("policies").get(0).path("applied_to").asText()).isEqualTo("default/{}");
+    assertThat(state.path("policies").get(0).path("ingress_rules")).isEmpty();
+    assertThat(state.path("groups").get(0).path("members").toString())
+        .isEqualTo("[\"default/a\",\"default/b\",\"default/c\"]");
+    assertThat(state.path("pods")).hasSize(3);
+    assertThat(state.path("pods").get(1).path("policies").toString())
+        .isEqualTo("[\"default/deny-all\"]");
   }
 
   @Test

@@ -10,9 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * subnet end, which the forwarding model checks for every packet. Addresses in the canonical forms
  * Weft stores (dotted quad, IPv6 hex groups with at most one {@code ::}) are read here; anything
  * else falls back to {@link IpPrefix#contains(String)}, so the answer (or the exception for a bad
- * address) is always that one.
+ * address) is always that one. Network policies' address blocks hold their own ({@link #of}), so
+ * that judging a packet against an ipBlock is a few integer operations.
  */
-final class Cidr {
+public final class Cidr {
   /** Parsed prefixes; policies name few subnets, and a bound keeps churn from growing it. */
   private static final Map<IpPrefix, Cidr> PARSED = new ConcurrentHashMap<>();
 
@@ -59,8 +60,12 @@ final class Cidr {
     return bits == 0 ? 0 : -1L << (64 - bits);
   }
 
-  /** Whether {@code address} lies in {@code prefix}: exactly {@link IpPrefix#contains(String)}. */
-  static boolean contains(IpPrefix prefix, String address) {
+  /**
+   * {@code prefix} parsed, for a caller that keeps it: from the same bounded cache as {@link
+   * #contains(IpPrefix, String)}, since policies name the same few blocks over and over and parsing
+   * one costs microseconds.
+   */
+  public static Cidr of(IpPrefix prefix) {
     Cidr c = PARSED.get(prefix);
     if (c == null) {
       if (PARSED.size() >= MAX_PARSED) {
@@ -68,10 +73,29 @@ final class Cidr {
       }
       c = PARSED.computeIfAbsent(prefix, Cidr::new);
     }
-    return c.contains(address);
+    return c;
   }
 
-  private boolean contains(String address) {
+  /** Whether it is an IPv6 prefix. */
+  public boolean isV6() {
+    return v6;
+  }
+
+  /** The prefix this was parsed from. */
+  public IpPrefix prefix() {
+    return prefix;
+  }
+
+  /** Whether {@code address} lies in {@code prefix}: exactly {@link IpPrefix#contains(String)}. */
+  static boolean contains(IpPrefix prefix, String address) {
+    return of(prefix).contains(address);
+  }
+
+  /**
+   * Whether {@code address} lies in this prefix: exactly {@link IpPrefix#contains(String)}, without
+   * allocating for an address in canonical form.
+   */
+  public boolean contains(String address) {
     if (address.indexOf(':') >= 0) {
       int m = matchV6(address);
       return m < 0 ? prefix.contains(address) : m == 1;

@@ -1,5 +1,6 @@
 package dev.weft.control;
 
+import dev.weft.control.policy.PolicyView;
 import dev.weft.model.FqName;
 import dev.weft.model.Protocol;
 import java.util.Collection;
@@ -61,6 +62,12 @@ public interface CompiledView {
    * address (its InternalIP), in node name order; a node that reports no address is left out.
    */
   SortedMap<String, String> nodeAddresses();
+
+  /**
+   * Kubernetes NetworkPolicy as compiled: what each pod's policies let it send and receive, and
+   * why; the groups and bindings an agent programs.
+   */
+  PolicyView policies();
 
   /**
    * The node whose address {@code address} is; when two report one address, the first by name.

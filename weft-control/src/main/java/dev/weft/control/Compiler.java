@@ -1,5 +1,10 @@
 package dev.weft.control;
 
+import dev.weft.control.policy.PolicyDelta;
+import dev.weft.control.policy.PolicyEngine;
+import dev.weft.control.policy.PolicyInputs;
+import dev.weft.control.policy.PolicyListener;
+import dev.weft.control.policy.PolicyView;
 import dev.weft.model.Action;
 import dev.weft.model.AddressMatch;
 import dev.weft.model.ConfigObject;
@@ -60,6 +65,10 @@ import java.util.function.Function;
  * <p>Changes arrive on the cache's watch thread in whole batches ({@link ObjectCache.Listener}) and
  * are applied under a write lock; {@link #read} runs a reader against a consistent state under the
  * read lock, and {@link #awaitRevision} is the barrier for "compiled up to this store revision".
+ *
+ * <p>Kubernetes NetworkPolicy (firewall policies, pods' labels and declared ports, namespaces'
+ * labels on their projects) is compiled alongside by a {@link PolicyEngine}, read through {@link
+ * CompiledView#policies()}; what a batch changed there goes to {@link PolicyListener}s.
  */
 public final class Compiler implements ObjectCache.Listener, AutoCloseable {
   /** Told, on the compiling thread, which parts changed (for dataplanes that program deltas). */
@@ -78,6 +87,9 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
   private final ReentrantLock revisionLock = new ReentrantLock();
   private final Condition advanced = revisionLock.newCondition();
   private final List<ChangeListener> listeners = new CopyOnWriteArrayList<>();
+  private final List<PolicyListener> policyListeners = new CopyOnWriteArrayList<>();
+  private final PolicyEngine policyEngine = new PolicyEngine();
+  private final PolicyInputs policyInputs = new PolicyInputs(policyEngine);
   private final ObjectCache cache;
   private volatile long revision;
   private volatile boolean closed;
@@ -163,10 +175,12 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       new HashMap<>();
   private final Map<UUID, Endpoint> endpoints = new HashMap<>();
 
-  // What the batch being applied touched.
-  private final Set<FqName> dirtyVrfs = new LinkedHashSet<>();
-  private final Set<UUID> dirtyEndpoints = new LinkedHashSet<>();
-  private final Set<NextHop.ServicePort> dirtyNodePorts = new LinkedHashSet<>();
+  // What the batch being applied touched. Each batch gets new sets rather than clearing the last
+  // one's: a hash table never shrinks, and clearing the one the first batch (every endpoint) grew
+  // would cost every later batch a pass over its 100,000 slots.
+  private Set<FqName> dirtyVrfs = new LinkedHashSet<>();
+  private Set<UUID> dirtyEndpoints = new LinkedHashSet<>();
+  private Set<NextHop.ServicePort> dirtyNodePorts = new LinkedHashSet<>();
 
   /*
    * Load balancers to recompile once the batch is applied. A service arrives as one batch of its
@@ -174,7 +188,7 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
    * load balancer on its own: n members, n recompiles over up to n members each, so a service of
    * 1,000 endpoints cost half a million backend hops instead of a thousand.
    */
-  private final Set<UUID> dirtyLoadbalancers = new LinkedHashSet<>();
+  private Set<UUID> dirtyLoadbalancers = new LinkedHashSet<>();
 
   private final View view = new View();
 
@@ -204,9 +218,8 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       if (failed != null) {
         throw failed;
       }
-      c.dirtyVrfs.clear();
-      c.dirtyEndpoints.clear();
-      c.dirtyNodePorts.clear();
+      c.newBatch();
+      c.policyEngine.discardDelta(); // no listener yet: a new one reads the state itself
     } finally {
       c.rw.writeLock().unlock();
     }
@@ -216,6 +229,11 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
 
   public void addChangeListener(ChangeListener l) {
     listeners.add(l);
+  }
+
+  /** {@code l} is told, after each batch, what it changed in the NetworkPolicy state. */
+  public void addPolicyListener(PolicyListener l) {
+    policyListeners.add(l);
   }
 
   /** Runs {@code reader} against the state as of one revision; compiling waits meanwhile. */
@@ -274,6 +292,10 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
   private void prime() {
     for (ObjectType t :
         List.of(
+            // Namespaces before their pods and policies: each pod is then judged once, with the
+            // labels its namespace has, rather than again when they arrive.
+            ObjectType.PROJECT,
+            ObjectType.FIREWALL_POLICY,
             ObjectType.VIRTUAL_ROUTER,
             ObjectType.NETWORK_POLICY,
             ObjectType.VIRTUAL_NETWORK,
@@ -307,6 +329,7 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       case LOADBALANCER_LISTENER -> lbListeners.get(o.uuid());
       case LOADBALANCER_POOL -> pools.get(o.uuid());
       case LOADBALANCER_MEMBER -> members.get(o.uuid());
+      case PROJECT, FIREWALL_POLICY -> policyInputs.known(o);
       default -> null;
     };
   }
@@ -326,16 +349,16 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
     List<FqName> vrfsChanged;
     List<UUID> endpointsChanged;
     List<NextHop.ServicePort> nodePortsChanged;
+    PolicyDelta policyDelta;
     RuntimeException failed;
     rw.writeLock().lock();
     try {
       failed = recompileLoadbalancers();
+      policyDelta = policyEngine.drain();
       vrfsChanged = List.copyOf(dirtyVrfs);
       endpointsChanged = List.copyOf(dirtyEndpoints);
       nodePortsChanged = List.copyOf(dirtyNodePorts);
-      dirtyVrfs.clear();
-      dirtyEndpoints.clear();
-      dirtyNodePorts.clear();
+      newBatch();
     } finally {
       rw.writeLock().unlock();
     }
@@ -344,10 +367,21 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
       endpointsChanged.forEach(l::onEndpointChanged);
       nodePortsChanged.forEach(l::onNodePortChanged);
     }
+    if (!policyDelta.isEmpty()) {
+      for (PolicyListener l : policyListeners) {
+        l.onPolicyDelta(policyDelta);
+      }
+    }
     advance(storeRevision);
     if (failed != null) {
       throw failed; // for the cache to log, as it logs a change that failed; the rest went on
     }
+  }
+
+  private void newBatch() {
+    dirtyVrfs = new LinkedHashSet<>();
+    dirtyEndpoints = new LinkedHashSet<>();
+    dirtyNodePorts = new LinkedHashSet<>();
   }
 
   private void advance(long storeRevision) {
@@ -367,8 +401,11 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
     switch (any.type()) {
       case VIRTUAL_NETWORK -> network((VirtualNetwork) before, (VirtualNetwork) after);
       case NETWORK_POLICY -> policy((NetworkPolicy) before, (NetworkPolicy) after);
-      case VIRTUAL_MACHINE_INTERFACE ->
-          vmi((VirtualMachineInterface) before, (VirtualMachineInterface) after);
+      case VIRTUAL_MACHINE_INTERFACE -> {
+        vmi((VirtualMachineInterface) before, (VirtualMachineInterface) after);
+        policyInputs.change(before, after);
+      }
+      case PROJECT, FIREWALL_POLICY -> policyInputs.change(before, after);
       case VIRTUAL_MACHINE -> machine((VirtualMachine) before, (VirtualMachine) after);
       case INSTANCE_IP -> instanceIp((InstanceIp) before, (InstanceIp) after);
       case VIRTUAL_ROUTER -> router((VirtualRouter) before, (VirtualRouter) after);
@@ -810,7 +847,7 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
         }
       }
     }
-    dirtyLoadbalancers.clear();
+    dirtyLoadbalancers = new LinkedHashSet<>();
     return failed;
   }
 
@@ -1359,6 +1396,11 @@ public final class Compiler implements ObjectCache.Listener, AutoCloseable {
     @Override
     public SortedMap<String, String> nodeAddresses() {
       return Collections.unmodifiableSortedMap(nodeAddresses);
+    }
+
+    @Override
+    public PolicyView policies() {
+      return policyEngine.view();
     }
 
     @Override

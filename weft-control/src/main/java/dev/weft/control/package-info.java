@@ -6,6 +6,9 @@
  * hop (its listeners' ready backends) shared by every way into it: its VIP, the floating IPs that
  * front its load balancer, and its node ports on every node's address. The state is kept
  * incrementally from the store's watch, and it is the input of every {@code Dataplane}: the
- * in-process forwarding model and the Linux backend read the same thing.
+ * in-process forwarding model and the Linux backend read the same thing. Kubernetes NetworkPolicy
+ * is compiled alongside, by {@link dev.weft.control.policy.PolicyEngine}, into shared groups of
+ * pods and per-pod policies ({@link dev.weft.control.CompiledView#policies()}), with deltas for
+ * agents.
  */
 package dev.weft.control;

@@ -3,6 +3,7 @@ package dev.weft.control;
 import dev.weft.model.Action;
 import dev.weft.model.AddressMatch;
 import dev.weft.model.ConfigObject;
+import dev.weft.model.ContainerPort;
 import dev.weft.model.FloatingIp;
 import dev.weft.model.FloatingIpPool;
 import dev.weft.model.FqName;
@@ -12,11 +13,13 @@ import dev.weft.model.Loadbalancer;
 import dev.weft.model.LoadbalancerListener;
 import dev.weft.model.LoadbalancerMember;
 import dev.weft.model.LoadbalancerPool;
+import dev.weft.model.Names;
 import dev.weft.model.NetworkPolicy;
 import dev.weft.model.Owner;
 import dev.weft.model.PolicyLink;
 import dev.weft.model.PolicyRule;
 import dev.weft.model.PortRange;
+import dev.weft.model.Project;
 import dev.weft.model.Protocol;
 import dev.weft.model.Ref;
 import dev.weft.model.VirtualMachine;
@@ -325,6 +328,39 @@ public final class World implements AutoCloseable {
     VirtualMachine vm = vm(ns, name, router);
     VirtualMachineInterface vmi = vmi(ns, name, vm, network);
     return new Pod(vm, vmi, ip(ns + "-" + name, address, network, vmi));
+  }
+
+  /**
+   * {@code p} with pod labels {@code labels} and declared container ports: what NetworkPolicy
+   * selects pods by, and resolves named ports against.
+   */
+  public static Pod labelled(Pod p, Map<String, String> labels, ContainerPort... ports) {
+    VirtualMachineInterface v = p.vmi();
+    return new Pod(
+        p.vm(),
+        new VirtualMachineInterface(
+            v.uuid(),
+            v.fqName(),
+            v.parent(),
+            v.annotations(),
+            v.virtualMachine(),
+            v.virtualNetwork(),
+            v.macAddress(),
+            v.securityGroups(),
+            v.tags(),
+            labels,
+            Arrays.asList(ports)),
+        p.ip());
+  }
+
+  /** The project of Kubernetes namespace {@code ns}, with the namespace's labels. */
+  public static Project namespace(String ns, Map<String, String> labels) {
+    return new Project(
+        uuid("project", ns),
+        Names.projectFq(Names.DEFAULT_CLUSTER, ns),
+        null,
+        Owner.namespace(Names.DEFAULT_CLUSTER, ns, "").annotations(),
+        labels);
   }
 
   /** Creates (or updates) the pods' objects in one transaction. */

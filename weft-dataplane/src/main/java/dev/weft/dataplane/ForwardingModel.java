@@ -9,6 +9,8 @@ import dev.weft.control.NextHop;
 import dev.weft.control.NodePort;
 import dev.weft.control.Route;
 import dev.weft.control.Vrf;
+import dev.weft.control.policy.PolicyDecision;
+import dev.weft.control.policy.PolicyView;
 import dev.weft.model.FqName;
 import dev.weft.model.Protocol;
 import java.util.ArrayList;
@@ -21,8 +23,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * The vRouter's forwarding, in process, over the compiled state: the source interface's routing
  * instance, longest-prefix match, an ECMP member chosen by a hash of the 5-tuple, the source
  * network's ACL on the way out, the tunnel to the destination's node, the destination network's ACL
- * on the way in, delivery. A session remembers the flows it let through (forward and reverse, as
- * vRouter flow pairs) so that a reply of an allowed flow is allowed.
+ * on the way in, then Kubernetes NetworkPolicy (egress at the source pod, ingress at the
+ * destination pod, judged on the packet as the destination receives it: after destination NAT to a
+ * service's backend and target port, or a floating IP's pod), delivery. A session remembers the
+ * flows it let through (forward and reverse, as vRouter flow pairs) so that a reply of an allowed
+ * flow is allowed, whatever the policies say about the reverse direction: NetworkPolicy is
+ * stateful.
  *
  * <p>{@link #evaluate} is the one implementation of those rules; {@code probe} calls it without
  * collecting steps, {@code trace} with them. {@link #fromGateway} is its counterpart for a packet
@@ -170,6 +176,10 @@ public final class ForwardingModel implements Dataplane {
   private static final Verdict DENIED_ENTERING = fast("denied entering the destination network");
   private static final Verdict NO_NODE_PORT = fast("no service on that node port");
   private static final Verdict OTHER_FAMILY = fast("backend of another address family");
+  private static final Verdict DENIED_EGRESS =
+      fast("denied by NetworkPolicy egress of the source pod");
+  private static final Verdict DENIED_INGRESS =
+      fast("denied by NetworkPolicy ingress of the destination pod");
 
   /** The source interface of a packet from outside: none, so a nil UUID. */
   private static final UUID OUTSIDE = new UUID(0, 0);
@@ -430,6 +440,19 @@ public final class ForwardingModel implements Dataplane {
     if (!in.passes()) {
       return steps == null ? DENIED_ENTERING : drop(denied("entering", dstVrf.acl(), in), steps);
     }
+    Verdict denied =
+        networkPolicy(
+            view.policies(),
+            src.interfaceUuid(),
+            p.source(),
+            dst,
+            nat == null ? p.destination() : nat,
+            p.protocol(),
+            hop.translatePort() > 0 ? hop.translatePort() : p.destinationPort(),
+            steps);
+    if (denied != null) {
+      return denied;
+    }
     if (steps == null) {
       return new Verdict(
           true,
@@ -656,6 +679,19 @@ public final class ForwardingModel implements Dataplane {
     if (!in.passes()) {
       return steps == null ? DENIED_ENTERING : drop(denied("entering", exported.acl(), in), steps);
     }
+    Verdict denied =
+        networkPolicy(
+            view.policies(),
+            null,
+            source,
+            dst,
+            hop.translateTo() == null ? destination : hop.translateTo(),
+            protocol,
+            hop.translatePort() > 0 ? hop.translatePort() : destinationPort,
+            steps);
+    if (denied != null) {
+      return denied;
+    }
     if (steps != null) {
       steps.add(
           new Step(
@@ -877,8 +913,9 @@ public final class ForwardingModel implements Dataplane {
     }
     Packet translated =
         new Packet(OUTSIDE, p.protocol(), p.source(), p.sourcePort(), hop.translateTo(), port);
-    if (!admitFromFabric(translated, dst, steps)) {
-      return steps == null ? DENIED_ENTERING : drop("denied by network policy", steps);
+    Verdict denied = admitFromFabric(view, translated, dst, steps);
+    if (denied != null) {
+      return denied;
     }
     if (steps != null) {
       if (node.equals(dst.node())) {
@@ -921,16 +958,18 @@ public final class ForwardingModel implements Dataplane {
   }
 
   /**
-   * Whether node-port traffic from outside may reach {@code backend}: the seam where Kubernetes
-   * NetworkPolicy (ingress rules of the backend's pod, with an external source) will judge the
-   * translated packet, as kube-proxy's DNAT happens before the pod's policy. No virtual-network ACL
-   * applies here: the packet came in through the node's fabric interface, not from a virtual
-   * network, so no network policy between networks names its source. Until NetworkPolicy is
-   * compiled, it passes.
+   * Whether node-port traffic from outside may reach {@code backend}: Kubernetes NetworkPolicy, the
+   * ingress rules of the backend's pod with the outside host as the source (so only ipBlock peers,
+   * and rules without peers, can admit it), judges the translated packet, as kube-proxy's DNAT
+   * happens before the pod's policy. No virtual-network ACL applies here: the packet came in
+   * through the node's fabric interface, not from a virtual network, so no network policy between
+   * networks names its source.
    *
    * @param translated the packet as the backend receives it: its address and target port
+   * @return null when admitted, else the drop
    */
-  private static boolean admitFromFabric(Packet translated, Endpoint backend, List<Step> steps) {
+  private static Verdict admitFromFabric(
+      CompiledView view, Packet translated, Endpoint backend, List<Step> steps) {
     if (steps != null) {
       steps.add(
           new Step(
@@ -939,7 +978,59 @@ public final class ForwardingModel implements Dataplane {
                   + translated.describe()
                   + " entered through a node's fabric interface, not from a virtual network"));
     }
-    return true;
+    return networkPolicy(
+        view.policies(),
+        null,
+        translated.source(),
+        backend,
+        translated.destination(),
+        translated.protocol(),
+        translated.destinationPort(),
+        steps);
+  }
+
+  /**
+   * Kubernetes NetworkPolicy on a packet the virtual networks let through: egress at the source pod
+   * (when the source is one), then ingress at {@code dst}, both on the packet as {@code dst}
+   * receives it. The explained path names, for each end, the policy and rule that allowed it, or
+   * the policies that select the pod and allow nothing of the kind, or that none selects it.
+   *
+   * @param source the source pod's interface, or null for a host outside the cluster
+   * @param toAddress the destination address after destination NAT
+   * @param toPort the destination port after destination NAT
+   * @return null when both ends allow it, else the drop
+   */
+  private static Verdict networkPolicy(
+      PolicyView policies,
+      UUID source,
+      String fromAddress,
+      Endpoint dst,
+      String toAddress,
+      Protocol protocol,
+      int toPort,
+      List<Step> steps) {
+    UUID to = dst.interfaceUuid();
+    if (steps == null) {
+      if (source != null && !policies.egressAllows(source, to, toAddress, protocol, toPort)) {
+        return DENIED_EGRESS;
+      }
+      return policies.ingressAllows(to, source, fromAddress, protocol, toPort)
+          ? null
+          : DENIED_INGRESS;
+    }
+    if (source != null) {
+      PolicyDecision out = policies.explainEgress(source, to, toAddress, protocol, toPort);
+      steps.add(new Step("egress", out.describe()));
+      if (!out.allowed()) {
+        return drop("denied by NetworkPolicy: " + out.describe(), steps);
+      }
+    }
+    PolicyDecision in = policies.explainIngress(to, source, fromAddress, protocol, toPort);
+    steps.add(new Step("ingress", in.describe()));
+    if (!in.allowed()) {
+      return drop("denied by NetworkPolicy: " + in.describe(), steps);
+    }
+    return null;
   }
 
   private static String nodePortsInUse(CompiledView view) {

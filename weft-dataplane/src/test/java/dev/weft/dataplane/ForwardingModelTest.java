@@ -109,8 +109,18 @@ class ForwardingModelTest {
     assertThat(v.destinationInterface()).isEqualTo(a2.id());
     assertThat(v.reason()).isEqualTo("same network default-domain:test:a");
     assertThat(stages(v))
-        .containsExactly("source", "vrf", "route", "policy-out", "tunnel", "policy-in", "deliver");
+        .containsExactly(
+            "source",
+            "vrf",
+            "route",
+            "policy-out",
+            "tunnel",
+            "policy-in",
+            "egress",
+            "ingress",
+            "deliver");
     assertThat(details(v)).contains("same node node-1: switched locally");
+    assertThat(details(v)).contains("no NetworkPolicy selects this pod for egress");
     assertThat(details(v)).contains("no policy attached");
   }
 
