@@ -49,7 +49,17 @@ final class Http {
     try {
       return STRICT.readTree(buffer.getBytes());
     } catch (JsonProcessingException e) {
-      throw ApiException.badRequest("the body is not valid JSON: " + e.getOriginalMessage());
+      // The original message says what was wrong; the location where (never the body itself).
+      String where =
+          e.getLocation() == null || e.getLocation().getLineNr() < 1
+              ? ""
+              : " (line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr()
+                  + ")";
+      throw ApiException.badRequest(
+          "the body is not valid JSON: " + e.getOriginalMessage() + where);
     } catch (IOException e) {
       throw ApiException.badRequest("the body cannot be read: " + e.getMessage());
     }

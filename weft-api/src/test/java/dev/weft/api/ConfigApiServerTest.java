@@ -3,6 +3,9 @@ package dev.weft.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.weft.api.security.ApiSecurity;
+import dev.weft.api.security.BearerTokens;
+import dev.weft.api.security.TokenFile;
 import dev.weft.store.memory.MemoryConfigStore;
 import dev.weft.store.objects.ObjectStore;
 import java.net.ServerSocket;
@@ -29,7 +32,13 @@ class ConfigApiServerTest {
 
   @Test
   void wildcardHostIsReachedThroughLoopback() {
-    try (ConfigApiServer server = new ConfigApiServer(objects).start("0.0.0.0", 0)) {
+    // A wildcard listener is reachable from other machines: it needs tokens.
+    ApiSecurity tokens =
+        ApiSecurity.defaults()
+            .withTokens(
+                BearerTokens.of(TokenFile.parse("0123456789abcdef0123 read-only\n", "tokens")));
+    try (ConfigApiServer server =
+        new ConfigApiServer(objects).withSecurity(tokens).start("0.0.0.0", 0)) {
       assertThat(server.url()).isEqualTo("http://127.0.0.1:" + server.port());
     }
   }

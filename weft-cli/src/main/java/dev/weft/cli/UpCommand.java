@@ -1,6 +1,8 @@
 package dev.weft.cli;
 
 import dev.weft.kube.ClusterConfig;
+import dev.weft.kube.leader.ActiveStandby;
+import dev.weft.kube.leader.LeaderElectionConfig;
 import dev.weft.model.FqName;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -8,7 +10,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code weft up}: runs everything in the foreground until Ctrl-C. */
 @Command(name = "up", description = "Run Weft in the foreground (Ctrl-C stops it cleanly).")
@@ -28,13 +33,26 @@ final class UpCommand implements Callable<Integer> {
   @Option(
       names = "--listen",
       defaultValue = "127.0.0.1",
-      description = "Config API address (default: ${DEFAULT-VALUE})")
+      description =
+          "Config API address ADDR[:PORT] (default: ${DEFAULT-VALUE}); any address but loopback"
+              + " needs --token-file")
   String listen;
+
+  @Mixin ApiSecurityOptions apiSecurity;
+
+  @Spec CommandSpec spec;
 
   @Option(
       names = "--kubeconfig",
-      description = "Attach to this cluster instead of the embedded one")
+      description =
+          "Attach to the cluster of this kubeconfig's current context instead of the embedded one")
   Path kubeconfig;
+
+  @Option(
+      names = "--in-cluster",
+      description =
+          "Attach to the cluster this pod runs in, as its service account (see deploy/rbac.yaml)")
+  boolean inCluster;
 
   @Option(
       names = "--kube-port",
@@ -42,7 +60,11 @@ final class UpCommand implements Callable<Integer> {
       description = "Port of the embedded Kubernetes API (default: any free port)")
   int kubePort;
 
-  @Option(names = "--store", description = "Config store: sqlite:FILE (default: DATA_DIR/weft.db)")
+  @Option(
+      names = "--store",
+      description =
+          "Config store: sqlite:FILE (default: DATA_DIR/weft.db) or"
+              + " etcd://HOST:PORT[,HOST:PORT...][/NAMESPACE]")
   String store;
 
   @Option(
@@ -88,8 +110,52 @@ final class UpCommand implements Callable<Integer> {
       description = "Reconcile workers (default: ${DEFAULT-VALUE})")
   int workers;
 
+  @Option(
+      names = "--lease",
+      defaultValue = "kube-system/weft-kube-manager",
+      description =
+          "Lease NAMESPACE/NAME the kube-managers of this cluster elect their leader on"
+              + " (default: ${DEFAULT-VALUE})")
+  String lease;
+
+  @Option(
+      names = "--lease-duration",
+      defaultValue = "10",
+      description =
+          "Seconds a standby waits, after the leader's last renewal, before taking over"
+              + " (default: ${DEFAULT-VALUE})")
+  int leaseDurationSeconds;
+
+  @Option(
+      names = "--renew-deadline",
+      defaultValue = "7",
+      description =
+          "Seconds after which a leader that could not renew stops (default: ${DEFAULT-VALUE})")
+  double renewDeadlineSeconds;
+
+  @Option(
+      names = "--retry-period",
+      defaultValue = "1",
+      description = "Seconds between renewals and tries (default: ${DEFAULT-VALUE})")
+  double retryPeriodSeconds;
+
   @Option(names = "--lab", description = "Make the embedded nodes real network namespaces")
   boolean lab;
+
+  /** The --lease* and --*-period flags, validated. */
+  private LeaderElectionConfig election() {
+    int slash = lease.indexOf('/');
+    if (slash <= 0 || slash == lease.length() - 1 || lease.indexOf('/', slash + 1) >= 0) {
+      throw new IllegalArgumentException(
+          "--lease " + lease + ": expected NAMESPACE/NAME, such as kube-system/weft-kube-manager");
+    }
+    return LeaderElectionConfig.defaults()
+        .withLease(lease.substring(0, slash), lease.substring(slash + 1))
+        .withTimings(
+            Duration.ofSeconds(leaseDurationSeconds),
+            Duration.ofMillis(Math.round(renewDeadlineSeconds * 1000)),
+            Duration.ofMillis(Math.round(retryPeriodSeconds * 1000)));
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -118,11 +184,26 @@ final class UpCommand implements Callable<Integer> {
       cluster = cluster.withPublicFipPool(FqName.parse(publicFipPool));
     }
     List<String> nodeNames = nodes != null ? nodes : settings.nodes();
+    LeaderElectionConfig election = election();
+    ListenAddress address = ListenAddress.parse(listen);
+    int apiPort =
+        address.port(port, spec.commandLine().getParseResult().hasMatchedOption("--port"));
     long started = System.nanoTime();
     WeftServer server =
         WeftServer.start(
             new WeftServer.Options(
-                dataDir, listen, port, kubeconfig, kubePort, store, cluster, nodeNames, workers));
+                dataDir,
+                address.host(),
+                apiPort,
+                kubeconfig,
+                kubePort,
+                store,
+                cluster,
+                nodeNames,
+                workers,
+                inCluster,
+                apiSecurity.security()),
+            election);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -135,12 +216,14 @@ final class UpCommand implements Callable<Integer> {
                 "weft-shutdown"));
     System.out.printf(
         "weft: up in %.1f s%n"
-            + "  config API      %s  (try: curl %s/virtual-networks)%n"
+            + "  config API      %s  (%s; try: curl %s%s/virtual-networks)%n"
             + "  Kubernetes API  %s%n"
             + "  store           %s (revision %d)%n"
             + "  cluster         %s: pod subnets %s, service subnets %s%s%n",
         (System.nanoTime() - started) / 1e9,
         server.apiUrl(),
+        apiSecurity.describe(),
+        apiSecurity.tokenFile == null ? "" : "-H 'Authorization: Bearer TOKEN' ",
         server.apiUrl(),
         server.embedded() != null
             ? server.embedded().url()
@@ -149,7 +232,7 @@ final class UpCommand implements Callable<Integer> {
                 + ", nodes "
                 + String.join(",", nodeNames)
                 + ")"
-            : "attached via " + kubeconfig,
+            : inCluster ? "attached in-cluster (service account)" : "attached via " + kubeconfig,
         server.store().describe(),
         server.store().revision(),
         cluster.name(),
@@ -162,11 +245,22 @@ final class UpCommand implements Callable<Integer> {
       server.awaitIdle(Duration.ofSeconds(30));
       int failed =
           ApplyCommand.applyAll(
-              new ServerClient(server.apiUrl()), manifests, System.out, System.err);
+              apiSecurity.ownClient(server.apiUrl()), manifests, System.out, System.err);
       if (failed > 0) {
         System.err.println("weft: " + failed + " manifest document(s) failed; see above");
       }
     }
+    ActiveStandby.Status leadership = server.leadership();
+    System.out.println(
+        leadership.leader()
+            ? "weft: kube-manager " + leadership.identity() + " leads (" + leadership.lease() + ")"
+            : "weft: kube-manager "
+                + leadership.identity()
+                + " stands by; leader: "
+                + (leadership.holder().isEmpty() ? "none yet" : leadership.holder())
+                + " ("
+                + leadership.lease()
+                + ")");
     System.out.println("weft: serving; Ctrl-C stops");
     System.out.flush();
     stopped.await();

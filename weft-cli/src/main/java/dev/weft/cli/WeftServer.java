@@ -3,23 +3,22 @@ package dev.weft.cli;
 import dev.weft.api.ConfigApiServer;
 import dev.weft.api.reach.Convergence;
 import dev.weft.api.reach.Reachability;
+import dev.weft.api.security.ApiSecurity;
 import dev.weft.control.Compiler;
 import dev.weft.kube.ClusterConfig;
 import dev.weft.kube.KubeManager;
 import dev.weft.kube.Processed;
 import dev.weft.kube.embedded.EmbeddedKubernetes;
 import dev.weft.kube.embedded.StandIns;
+import dev.weft.kube.leader.ActiveStandby;
+import dev.weft.kube.leader.LeaderElectionConfig;
+import dev.weft.kube.leader.StoreFence;
 import dev.weft.store.ConfigStore;
 import dev.weft.store.ipam.Ipam;
 import dev.weft.store.objects.ObjectStore;
-import dev.weft.store.sqlite.SqliteConfigStore;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,7 +33,11 @@ import java.util.List;
  * and the config API.
  */
 public final class WeftServer implements AutoCloseable {
-  /** What to run. {@code kubeconfig} null: host the embedded Kubernetes API. */
+  /**
+   * What to run. {@code kubeconfig} null and not {@code inCluster}: host the embedded Kubernetes
+   * API. {@code inCluster}: attach to the cluster this pod runs in, as its service account. {@code
+   * apiSecurity}: tokens, TLS and limits of the config API on {@code host}.
+   */
   public record Options(
       Path dataDir,
       String host,
@@ -44,12 +47,40 @@ public final class WeftServer implements AutoCloseable {
       String store,
       ClusterConfig cluster,
       List<String> nodes,
-      int workers) {}
+      int workers,
+      boolean inCluster,
+      ApiSecurity apiSecurity) {
+    public Options {
+      if (inCluster && kubeconfig != null) {
+        throw new IllegalArgumentException(
+            "--in-cluster and --kubeconfig exclude each other: give one");
+      }
+      if (apiSecurity == null) {
+        apiSecurity = ApiSecurity.defaults();
+      }
+    }
+
+    /** Embedded or kubeconfig-attached, the config API with its defaults (loopback, no token). */
+    public Options(
+        Path dataDir,
+        String host,
+        int port,
+        Path kubeconfig,
+        int kubePort,
+        String store,
+        ClusterConfig cluster,
+        List<String> nodes,
+        int workers) {
+      this(dataDir, host, port, kubeconfig, kubePort, store, cluster, nodes, workers, false, null);
+    }
+  }
 
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private final Options options;
+  private final LeaderElectionConfig election;
   private ObjectStore objects;
   private KubeManager manager;
+  private ActiveStandby activeStandby;
   private Compiler compiler;
   private ConfigApiServer api;
   private EmbeddedKubernetes embedded;
@@ -57,13 +88,22 @@ public final class WeftServer implements AutoCloseable {
   private KubernetesClient client;
   private ConfigStore store;
 
-  private WeftServer(Options options) {
+  private WeftServer(Options options, LeaderElectionConfig election) {
     this.options = options;
+    this.election = election;
   }
 
   /** Starts everything; on failure closes what was started and rethrows. */
   public static WeftServer start(Options options) throws Exception {
-    WeftServer server = new WeftServer(options);
+    return start(options, LeaderElectionConfig.defaults());
+  }
+
+  /**
+   * Starts everything, the kube-manager as a candidate in {@code election}: it reconciles only
+   * while it leads. On failure closes what was started and rethrows.
+   */
+  public static WeftServer start(Options options, LeaderElectionConfig election) throws Exception {
+    WeftServer server = new WeftServer(options, election);
     try {
       server.startAll();
       return server;
@@ -74,15 +114,17 @@ public final class WeftServer implements AutoCloseable {
   }
 
   private void startAll() throws Exception {
+    // The config API starts last: find out now if it cannot (no token beyond loopback, bad TLS).
+    ConfigApiServer.preflight(options.host(), options.apiSecurity(), Clock.systemUTC());
     Files.createDirectories(options.dataDir());
-    store = openStore(options.store(), options.dataDir());
+    store = StoreFactory.open(options.store(), options.dataDir());
     resources.push(store);
     objects = new ObjectStore(store);
     resources.push(objects);
     Ipam ipam = new Ipam(store);
     resources.push(ipam);
     Clock clock = Clock.systemUTC();
-    if (options.kubeconfig() == null) {
+    if (options.kubeconfig() == null && !options.inCluster()) {
       embedded = EmbeddedKubernetes.start(options.kubePort(), options.dataDir());
       resources.push(embedded);
       KubernetesClient standInClient = embedded.newClient();
@@ -93,43 +135,43 @@ public final class WeftServer implements AutoCloseable {
       standIns.start();
       client = embedded.newClient();
     } else {
-      String text = Files.readString(options.kubeconfig(), StandardCharsets.UTF_8);
-      client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(text)).build();
+      // Verified TLS only; see KubeClients.
+      client =
+          KubeClients.client(
+              options.inCluster()
+                  ? KubeClients.inCluster()
+                  : KubeClients.fromKubeconfig(options.kubeconfig()));
     }
     resources.push(client);
     MeterRegistry registry = new SimpleMeterRegistry();
+    // Several Weft processes may share the store and the cluster: only the leader's kube-manager
+    // reconciles, and its commits are fenced in the store (see ActiveStandby).
+    StoreFence fence = new StoreFence(objects);
     manager =
         new KubeManager(
-            client, objects, ipam, options.cluster(), options.workers(), registry, clock);
+            client, objects, ipam, options.cluster(), options.workers(), registry, clock, fence);
     resources.push(manager);
-    manager.start();
+    manager.startInformers();
+    activeStandby = ActiveStandby.start(client, manager, fence, election, clock);
+    resources.push(activeStandby);
+    // The embedded API is this process's own: no other candidate can hold its Lease yet.
+    if (embedded != null
+        && !activeStandby.awaitLeading(
+            election.leaseDuration().plus(election.retryPeriod().multipliedBy(2)))) {
+      throw new IllegalStateException(
+          "the kube-manager did not become the leader on its own embedded Kubernetes API: "
+              + activeStandby.status());
+    }
     compiler = Compiler.follow(objects.cache());
     resources.push(compiler);
     FabricGateway gateway = new FabricGateway(client);
     api =
         new ConfigApiServer(objects, gateway, ipam)
-            .withReachability(new Reachability(compiler, gateway, this::converge));
+            .withReachability(new Reachability(compiler, gateway, this::converge))
+            .withStatus(() -> java.util.Map.of("kubeManager", leadershipFields()))
+            .withSecurity(options.apiSecurity());
     resources.push(api);
     api.start(options.host(), options.port());
-  }
-
-  static ConfigStore openStore(String url, Path dataDir) throws IOException {
-    if (url == null || url.isBlank()) {
-      return SqliteConfigStore.open(dataDir.resolve("weft.db"));
-    }
-    if (url.startsWith("sqlite:")) {
-      Path file = Path.of(url.substring("sqlite:".length()));
-      if (file.getParent() != null) {
-        Files.createDirectories(file.getParent());
-      }
-      return SqliteConfigStore.open(file);
-    }
-    if (url.startsWith("etcd://")) {
-      throw new IllegalArgumentException(
-          "--store " + url + ": the etcd store is not part of this build yet; use sqlite:FILE");
-    }
-    throw new IllegalArgumentException(
-        "--store " + url + ": expected sqlite:FILE or etcd://HOST:PORT[,HOST:PORT...]");
   }
 
   /** Waits until the kube-manager (and the stand-ins) have processed everything queued. */
@@ -168,8 +210,9 @@ public final class WeftServer implements AutoCloseable {
     return api.port();
   }
 
+  /** The config API's URL: https:// with TLS, loopback for a wildcard host. */
   public String apiUrl() {
-    return "http://" + options.host() + ":" + api.port();
+    return api.url();
   }
 
   public KubernetesClient client() {
@@ -182,6 +225,26 @@ public final class WeftServer implements AutoCloseable {
 
   public KubeManager manager() {
     return manager;
+  }
+
+  /** Leadership of this process's kube-manager among those of its cluster. */
+  public ActiveStandby.Status leadership() {
+    return activeStandby.status();
+  }
+
+  /** {@link #leadership()} for {@code GET /status}. */
+  private java.util.Map<String, Object> leadershipFields() {
+    ActiveStandby.Status s = activeStandby.status();
+    java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+    out.put("leader", s.leader());
+    out.put("identity", s.identity());
+    out.put("holder", s.holder());
+    out.put("lease", s.lease());
+    out.put("fenceEpoch", s.epoch());
+    out.put("fenceHolder", s.fenceHolder());
+    out.put("leadingSince", s.since() == null ? null : s.since().toString());
+    out.put("queueDepth", manager.queueDepth());
+    return out;
   }
 
   public ConfigStore store() {
@@ -202,6 +265,10 @@ public final class WeftServer implements AutoCloseable {
     }
     if (manager != null) {
       manager.stopWorkers();
+    }
+    // Workers stopped: give the Lease up while the API is still there, so a standby takes over now.
+    if (activeStandby != null) {
+      quietly(activeStandby);
     }
     if (standIns != null) {
       standIns.stopWorkers();

@@ -10,6 +10,7 @@ import dev.weft.kube.queue.WorkQueue;
 import dev.weft.kube.reconcile.PodStatusReconciler;
 import dev.weft.kube.reconcile.Reconcilers;
 import dev.weft.kube.reconcile.ServiceStatusReconciler;
+import dev.weft.kube.reconcile.WriteFence;
 import dev.weft.kube.translate.ClusterObjects;
 import dev.weft.kube.translate.KubeAnnotations;
 import dev.weft.kube.translate.NamespaceObjects;
@@ -58,8 +59,16 @@ public final class KubeManager implements AutoCloseable {
   private final ObjectStore store;
   private final ClusterConfig config;
   private final ClientWriter writer;
-  private final WorkQueue queue;
-  private final WorkQueue statusQueue;
+  private final int workers;
+  private final MeterRegistry registry;
+
+  /**
+   * The queues of the current (or next) leadership term. Replaced, not reused, when leadership is
+   * lost: a closed queue drops adds, and the next term starts from a full resync anyway.
+   */
+  private volatile WorkQueue queue;
+
+  private volatile WorkQueue statusQueue;
   private final PodStatusReconciler status;
   private final ServiceStatusReconciler serviceStatus;
   private final Reconcilers reconcilers;
@@ -78,6 +87,12 @@ public final class KubeManager implements AutoCloseable {
   /** Set before the queues close: a closed queue drops adds, which no barrier can wait for. */
   private volatile boolean stopped;
 
+  /** Whether this kube-manager is the leader: its workers run (guarded by {@link #terms}). */
+  private volatile boolean leading;
+
+  private boolean informersStarted;
+  private final Object terms = new Object();
+
   public KubeManager(
       KubernetesClient client,
       ObjectStore store,
@@ -86,12 +101,30 @@ public final class KubeManager implements AutoCloseable {
       int workers,
       MeterRegistry registry,
       Clock clock) {
+    this(client, store, ipam, config, workers, registry, clock, WriteFence.NONE);
+  }
+
+  /**
+   * @param fence guards every store commit of the reconcilers; with leader election, the leader's
+   *     (see {@link dev.weft.kube.leader.ActiveStandby})
+   */
+  public KubeManager(
+      KubernetesClient client,
+      ObjectStore store,
+      Ipam ipam,
+      ClusterConfig config,
+      int workers,
+      MeterRegistry registry,
+      Clock clock,
+      WriteFence fence) {
     this.client = client;
     this.store = store;
     this.config = config;
     this.writer = new ClientWriter(client, clock);
-    this.queue = WorkQueue.create("kube-manager", workers, this::reconcile, registry);
-    this.statusQueue = WorkQueue.create("pod-status", workers, this::writeStatus, registry);
+    this.workers = workers;
+    this.registry = registry;
+    this.queue = newQueue();
+    this.statusQueue = newStatusQueue();
     // Informers are built now and started in start(); their handlers only enqueue keys. Each is
     // registered with the barrier of awaitProcessed, which a new informer joins the same way.
     this.nodes = informers.register("Node", client.nodes(), nodeHandler());
@@ -113,7 +146,16 @@ public final class KubeManager implements AutoCloseable {
     this.status = new PodStatusReconciler(view, writer, store.cache());
     this.serviceStatus = new ServiceStatusReconciler(view, writer, store.cache());
     this.reconcilers =
-        new Reconcilers(config, store, ipam, view, writer, this::followUp, statusQueue::add);
+        new Reconcilers(
+            config, store, ipam, view, writer, this::followUp, key -> statusQueue.add(key), fence);
+  }
+
+  private WorkQueue newQueue() {
+    return WorkQueue.create("kube-manager", workers, this::reconcile, registry);
+  }
+
+  private WorkQueue newStatusQueue() {
+    return WorkQueue.create("pod-status", workers, this::writeStatus, registry);
   }
 
   private void followUp(String key) {
@@ -136,15 +178,90 @@ public final class KubeManager implements AutoCloseable {
     return Result.done();
   }
 
-  /** Starts the informers, waits until they have synced, queues every key, starts the workers. */
+  /**
+   * Starts the informers, waits until they have synced, queues every key, starts the workers: the
+   * kube-manager as the only one on its store ({@link #startInformers()} then {@link #lead()}).
+   */
   public void start() throws InterruptedException {
-    // start() completes once the informer has listed and synced its cache.
-    waitSynced(namespaces.start(), "namespaces");
-    waitSynced(pods.start(), "pods");
-    waitSynced(nodes.start(), "nodes");
-    waitSynced(services.start(), "services");
-    waitSynced(slices.start(), "endpoint slices");
-    waitSynced(policies.start(), "network policies");
+    startInformers();
+    lead();
+  }
+
+  /**
+   * Starts the informers and waits until they have synced, without reconciling or writing: a
+   * standby keeps its caches warm so that taking over costs a resync, not a relist. Idempotent.
+   */
+  public void startInformers() throws InterruptedException {
+    synchronized (terms) {
+      if (informersStarted) {
+        return;
+      }
+      // start() completes once the informer has listed and synced its cache.
+      waitSynced(namespaces.start(), "namespaces");
+      waitSynced(pods.start(), "pods");
+      waitSynced(nodes.start(), "nodes");
+      waitSynced(services.start(), "services");
+      waitSynced(slices.start(), "endpoint slices");
+      waitSynced(policies.start(), "network policies");
+      informersStarted = true;
+    }
+  }
+
+  /**
+   * Starts a leadership term: queues every key Kubernetes knows and every key owning objects in the
+   * store (a full resync, since the previous leader may have died at any point), then starts the
+   * workers. Call once the store fence is held and the object cache shows everything the previous
+   * leader wrote. Does nothing when already leading.
+   *
+   * @throws IllegalStateException after {@link #stopWorkers()} or {@link #close()}
+   */
+  public void lead() throws InterruptedException {
+    synchronized (terms) {
+      if (stopped) {
+        throw new IllegalStateException("the kube-manager is stopped");
+      }
+      if (leading) {
+        return;
+      }
+      startInformers();
+      resyncAndStart();
+      leading = true;
+      terms.notifyAll();
+    }
+  }
+
+  /**
+   * Ends the leadership term: stops the workers (reconciles in flight may finish, and fail at the
+   * store fence), keeps the informers, and readies new queues for the next {@link #lead()}. Does
+   * nothing when not leading.
+   */
+  public void standBy() {
+    synchronized (terms) {
+      if (!leading || stopped) {
+        return;
+      }
+      leading = false;
+      // Closed before their successors are made: the queues' metrics are registered by name, and
+      // closing unregisters them. Changes seen meanwhile are dropped; the next term resyncs.
+      queue.shutdown(STANDBY_GRACE);
+      statusQueue.shutdown(STANDBY_GRACE);
+      queue = newQueue();
+      statusQueue = newStatusQueue();
+    }
+    log.info("kube-manager for cluster {}: workers stopped, standing by", config.name());
+  }
+
+  /** How long a deposed leader waits for reconciles in flight; the fence stops their writes. */
+  private static final Duration STANDBY_GRACE = Duration.ofSeconds(10);
+
+  /** Whether the workers run: this kube-manager is the leader (or runs without election). */
+  public boolean leading() {
+    return leading;
+  }
+
+  private void resyncAndStart() {
+    WorkQueue queue = this.queue;
+    WorkQueue statusQueue = this.statusQueue;
     queue.add(ClusterObjects.key());
     view.namespaces().forEach(ns -> queue.add(NamespaceObjects.key(ns.name())));
     view.pods().forEach(p -> queue.add(p.key()));
@@ -156,7 +273,7 @@ public final class KubeManager implements AutoCloseable {
     queue.start();
     statusQueue.start();
     log.info(
-        "kube-manager started for cluster {}: {} namespaces, {} pods, {} network policies, {}"
+        "kube-manager leading for cluster {}: {} namespaces, {} pods, {} network policies, {}"
             + " objects owners in store",
         config.name(),
         view.namespaces().size(),
@@ -462,6 +579,12 @@ public final class KubeManager implements AutoCloseable {
     if (stopped) {
       return gaveUp(WORKERS_STOPPED, Map.of(), Set.of(), queue.failingKeys());
     }
+    if (!awaitLeading(deadline)) {
+      return gaveUp(
+          stopped ? WORKERS_STOPPED : STANDING_BY, Map.of(), Set.of(), queue.failingKeys());
+    }
+    // One term's queue throughout: if leadership is lost meanwhile, it is closed and the wait ends.
+    WorkQueue queue = this.queue;
     Map<String, String> behind = informers.awaitCaughtUp(remaining(deadline));
     if (!behind.isEmpty()) {
       return gaveUp(
@@ -487,8 +610,9 @@ public final class KubeManager implements AutoCloseable {
     }
     // After the informers caught up: a change the handlers passed to a closed queue was dropped,
     // and the marks above cover no such add, so the queue alone would look done.
-    if (stopped) {
-      return gaveUp(WORKERS_STOPPED, Map.of(), drained.pending(), drained.failing());
+    if (stopped || queue != this.queue) {
+      return gaveUp(
+          stopped ? WORKERS_STOPPED : STANDING_BY, Map.of(), drained.pending(), drained.failing());
     }
     if (!drained.reached()) {
       return gaveUp(
@@ -503,6 +627,23 @@ public final class KubeManager implements AutoCloseable {
 
   private static final String WORKERS_STOPPED =
       "the kube-manager's workers are stopped; changes are no longer processed";
+
+  private static final String STANDING_BY =
+      "this kube-manager is standing by; the leader processes changes (see GET /status)";
+
+  /** Waits until this kube-manager leads, or the deadline; false when it does not lead by then. */
+  private boolean awaitLeading(long deadline) throws InterruptedException {
+    synchronized (terms) {
+      while (!leading && !stopped) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(terms, left);
+      }
+      return leading;
+    }
+  }
 
   private Processed gaveUp(
       String reason,
@@ -551,16 +692,22 @@ public final class KubeManager implements AutoCloseable {
    * while it has events queued for it; {@link #close()} still releases everything.
    */
   public void stopWorkers() {
-    stopped = true;
-    queue.close();
-    statusQueue.close();
+    WorkQueue q;
+    WorkQueue s;
+    synchronized (terms) {
+      stopped = true;
+      leading = false;
+      q = queue;
+      s = statusQueue;
+      terms.notifyAll();
+    }
+    q.close();
+    s.close();
   }
 
   @Override
   public void close() {
-    stopped = true;
-    queue.close();
-    statusQueue.close();
+    stopWorkers();
     namespaces.close();
     pods.close();
     nodes.close();

@@ -275,12 +275,14 @@ class KubeManagerTest {
 
   @Test
   void deletingEverythingReturnsTheStoreToTheBootstrapObjects() {
-    // The baseline: the cluster's objects plus those of the built-in namespaces.
+    // The baseline: the cluster's objects plus those of the built-in namespaces and the nodes
+    // (their keys are reconciled in parallel with the namespaces', so they may come last).
     await()
         .until(
             () ->
                 allNames().containsAll(bootstrapNames())
-                    && names(ObjectType.SECURITY_GROUP).size() == 3);
+                    && names(ObjectType.SECURITY_GROUP).size() == 3
+                    && names(ObjectType.VIRTUAL_ROUTER).size() == 2);
     Set<String> baseline = allNames();
     namespace("ns-a", Map.of(KubeAnnotations.ISOLATION, "true"));
     namespace("ns-b", Map.of());

@@ -743,6 +743,12 @@ public final class PolicyEngine {
       }
       return out;
     }
+
+    @Override
+    public List<ContainerPort> declaredPorts(UUID pod) {
+      Pod p = pods.get(pod);
+      return p == null ? List.of() : List.of(p.ports);
+    }
   }
 
   private static List<CompiledPolicy.Rule> compiled(Rule[] rules) {

@@ -1,5 +1,6 @@
 package dev.weft.control.policy;
 
+import dev.weft.model.ContainerPort;
 import dev.weft.model.Protocol;
 import java.util.List;
 import java.util.UUID;
@@ -61,4 +62,11 @@ public interface PolicyView {
    * when none does or the pod is unknown.
    */
   List<UUID> appliedPolicies(UUID pod);
+
+  /**
+   * The container ports pod interface {@code pod} declares, in declaration order: what a named port
+   * of a rule resolves to on that pod (an agent renders named ports to numbers with it); empty when
+   * it declares none or the pod is unknown.
+   */
+  List<ContainerPort> declaredPorts(UUID pod);
 }

@@ -5,8 +5,10 @@ import dev.weft.model.ConfigObject;
 import dev.weft.model.FloatingIp;
 import dev.weft.model.InstanceIp;
 import dev.weft.model.Ref;
+import dev.weft.store.Compare;
 import dev.weft.store.ipam.FloatingIpAddresses;
 import dev.weft.store.ipam.Ipam;
+import dev.weft.store.objects.ConflictException;
 import dev.weft.store.objects.ObjectCache;
 import dev.weft.store.objects.ObjectStore;
 import dev.weft.store.objects.ObjectTxn;
@@ -40,10 +42,19 @@ public final class Converger {
   }
 
   private final ObjectStore store;
+  private final WriteFence fence;
   private final Map<UUID, String> deferredOwners = new ConcurrentHashMap<>();
 
   public Converger(ObjectStore store) {
+    this(store, WriteFence.NONE);
+  }
+
+  /**
+   * @param fence guards every commit, so that only the leader's converge writes
+   */
+  public Converger(ObjectStore store, WriteFence fence) {
     this.store = store;
+    this.fence = fence;
   }
 
   /** The owner key of a deferred deletion of {@code uuid}, if any (to re-queue it). */
@@ -55,8 +66,11 @@ public final class Converger {
    * @param extra adds guards and writes (address reservations) to the same transaction
    * @throws dev.weft.store.objects.ConflictException when the store changed meanwhile; retry
    * @throws InputException when a desired object's FQ name belongs to someone else
+   * @throws NotLeaderException when this kube-manager is not the leader (nothing was written)
    */
   public Outcome converge(String ownerKey, List<ConfigObject> desired, Consumer<ObjectTxn> extra) {
+    // Taken first: a deposed leader stops here, before reading anything.
+    Compare fenceGuard = fence.guard();
     ObjectCache cache = store.cache();
     Map<UUID, Stored<ConfigObject>> observed = new HashMap<>();
     for (Stored<ConfigObject> s : cache.ownedBy(ownerKey)) {
@@ -150,7 +164,23 @@ public final class Converger {
     if (extra != null) {
       extra.accept(txn);
     }
-    long revision = txn.isEmpty() ? cache.revision() : store.commit(txn);
+    long revision;
+    if (txn.isEmpty()) {
+      revision = cache.revision();
+    } else {
+      if (fenceGuard != null) {
+        txn.guard(fenceGuard);
+      }
+      try {
+        revision = store.commit(txn);
+      } catch (ConflictException e) {
+        if (fenceGuard != null && fence.lost()) {
+          throw new NotLeaderException(
+              ownerKey + ": not written, another kube-manager has taken over the store");
+        }
+        throw e;
+      }
+    }
     return new Outcome(created, updated, deleted, deferred, revision);
   }
 

@@ -47,8 +47,24 @@ public final class Reconcilers {
       KubeWriter writer,
       Consumer<String> enqueue,
       Consumer<String> statusEnqueue) {
+    this(config, store, ipam, kube, writer, enqueue, statusEnqueue, WriteFence.NONE);
+  }
+
+  /**
+   * @param fence guards every commit (see {@link WriteFence}); {@link WriteFence#NONE} when this is
+   *     the only kube-manager on its store
+   */
+  public Reconcilers(
+      ClusterConfig config,
+      ObjectStore store,
+      Ipam ipam,
+      KubeView kube,
+      KubeWriter writer,
+      Consumer<String> enqueue,
+      Consumer<String> statusEnqueue,
+      WriteFence fence) {
     this.config = config;
-    this.converger = new Converger(store);
+    this.converger = new Converger(store, fence);
     this.kube = kube;
     this.storeCache = store.cache();
     this.waiters = new Waiters(enqueue);

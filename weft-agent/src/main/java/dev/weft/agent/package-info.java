@@ -1,0 +1,7 @@
+/**
+ * The per-node agent's shared types: a {@link dev.weft.agent.Shell} that runs the system tools the
+ * dataplane drives ({@code ip}, {@code bridge}, {@code nft}, {@code sysctl}) with timeouts and
+ * errors that name the command and why it failed. The Linux dataplane itself is in {@link
+ * dev.weft.agent.linux}.
+ */
+package dev.weft.agent;
