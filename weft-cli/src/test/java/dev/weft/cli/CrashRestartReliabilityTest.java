@@ -102,12 +102,18 @@ class CrashRestartReliabilityTest {
       manager = cluster.startManager();
       api = ReliabilityCluster.apiUrl(manager, Duration.ofSeconds(90));
       assertThat(manager.await(ReliabilityCluster.LEADS, Duration.ofSeconds(60))).isNotNull();
-      awaitClusterSettled(cluster);
+      // A cluster that does not settle, or a manager that does not converge, is reported with the
+      // rest: what is wrong in the store says why.
+      List<String> unsettled = new ArrayList<>(awaitClusterSettled(cluster));
       String finalApi = api;
-      await()
-          .atMost(Duration.ofSeconds(120))
-          .pollInterval(Duration.ofMillis(200))
-          .until(() -> cluster.converged(finalApi, Duration.ofSeconds(30)));
+      try {
+        await()
+            .atMost(Duration.ofSeconds(120))
+            .pollInterval(Duration.ofMillis(200))
+            .until(() -> cluster.converged(finalApi, Duration.ofSeconds(30)));
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        unsettled.add("the kube-manager did not converge: " + e.getMessage());
+      }
       checkNotRenumbered(cluster, churn, firstSeen, renumbered);
       // Pod statuses follow Weft's network-status annotations a moment after the store does.
       try {
@@ -124,6 +130,7 @@ class CrashRestartReliabilityTest {
       }
       StoreInvariants.Report report = StoreInvariants.check(cluster.client, cluster.store(), "k8s");
 
+      renumbered.addAll(unsettled);
       int violations = report.violationCount() + renumbered.size();
       System.out.printf(
           "reliability: seed %d: %d rounds, %d kills (%d after taking over, %.1f s from launch to"
@@ -174,30 +181,57 @@ class CrashRestartReliabilityTest {
         });
   }
 
-  /** Every pod bound and running, nothing left in a deleted namespace. */
-  private static void awaitClusterSettled(ReliabilityCluster cluster) {
-    await()
-        .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> {
-              Set<String> namespaces = new HashSet<>();
-              cluster
-                  .client
-                  .namespaces()
-                  .list()
-                  .getItems()
-                  .forEach(n -> namespaces.add(n.getMetadata().getName()));
-              for (Pod p : cluster.client.pods().inAnyNamespace().list().getItems()) {
-                if (!namespaces.contains(p.getMetadata().getNamespace())
-                    || p.getSpec().getNodeName() == null
-                    || !"Running".equals(p.getStatus() == null ? null : p.getStatus().getPhase())) {
-                  return false;
+  /**
+   * Waits until every pod is bound and running (it runs once Weft gave it an address) and nothing
+   * is left in a deleted namespace; returns what is still not so after two minutes.
+   */
+  private static List<String> awaitClusterSettled(ReliabilityCluster cluster) {
+    List<String> unsettled = new ArrayList<>();
+    try {
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(250))
+          .until(
+              () -> {
+                unsettled.clear();
+                Set<String> namespaces = new HashSet<>();
+                cluster
+                    .client
+                    .namespaces()
+                    .list()
+                    .getItems()
+                    .forEach(n -> namespaces.add(n.getMetadata().getName()));
+                for (Pod p : cluster.client.pods().inAnyNamespace().list().getItems()) {
+                  String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
+                  if (!namespaces.contains(p.getMetadata().getNamespace())
+                      || p.getSpec().getNodeName() == null
+                      || !"Running".equals(phase)) {
+                    unsettled.add(
+                        "not settled: pod "
+                            + p.getMetadata().getNamespace()
+                            + "/"
+                            + p.getMetadata().getName()
+                            + " is "
+                            + phase
+                            + " on "
+                            + p.getSpec().getNodeName());
+                  }
                 }
-              }
-              return cluster.client.services().inAnyNamespace().list().getItems().stream()
-                  .allMatch(s -> namespaces.contains(s.getMetadata().getNamespace()));
-            });
+                cluster.client.services().inAnyNamespace().list().getItems().stream()
+                    .filter(s -> !namespaces.contains(s.getMetadata().getNamespace()))
+                    .forEach(
+                        s ->
+                            unsettled.add(
+                                "not settled: service "
+                                    + s.getMetadata().getName()
+                                    + " in deleted namespace "
+                                    + s.getMetadata().getNamespace()));
+                return unsettled.isEmpty();
+              });
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      // Returned for the report.
+    }
+    return List.copyOf(unsettled);
   }
 
   /**

@@ -149,6 +149,27 @@ final class InProcessWeft implements AutoCloseable {
    * probing: binding is the embedded scheduler's change, made after {@code weft apply} returned, so
    * the probe's barrier (changes made before the call) does not cover it.
    */
+  /**
+   * Waits until the embedded cluster's stand-ins and the kube-manager are idle and the API server
+   * saw no write for a moment: a stand-in acting on what was just applied (mirroring an Endpoints
+   * object into an EndpointSlice, say) writes after the apply returned, and the probe's barrier
+   * covers what the API server had when it was called, not what its controllers will write next.
+   */
+  void awaitClusterSettled() throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    String before = null;
+    while (System.nanoTime() < deadline) {
+      server.awaitIdle(Duration.ofSeconds(10));
+      Thread.sleep(100);
+      String now = server.client().namespaces().list().getMetadata().getResourceVersion();
+      if (now != null && now.equals(before)) {
+        return;
+      }
+      before = now;
+    }
+    throw new AssertionError("the embedded cluster did not settle within 30 s");
+  }
+
   void awaitPodsScheduled() {
     awaitPods("bound to a node", p -> !p.path("spec").path("nodeName").asText("").isEmpty());
   }

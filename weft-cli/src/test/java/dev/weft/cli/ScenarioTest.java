@@ -70,6 +70,7 @@ class ScenarioTest {
           }
         }
         weft.awaitPodsScheduled();
+        weft.awaitClusterSettled();
         ProbeMatrix actual = weft.probe(probeArgs(step));
         System.out.printf(
             "scenario step %s: applied and probed in %d ms%n",

@@ -270,7 +270,11 @@ public final class LeaderElector implements AutoCloseable {
       deadline.cancel(false);
       deadline = null;
     }
-    log.warn("{}: {} stops leading: {}", lock.describe(), config.identity(), reason);
+    if (stopped) {
+      log.info("{}: {} stops leading: {}", lock.describe(), config.identity(), reason);
+    } else {
+      log.warn("{}: {} stops leading: {}", lock.describe(), config.identity(), reason);
+    }
     listener.stoppedLeading(reason);
   }
 
