@@ -97,35 +97,60 @@ final class FabricGateway implements KubernetesGateway {
             "namespace \"" + ns + "\" does not exist; create it first");
       }
     }
-    try {
-      GenericKubernetesResource existing = resource.get();
-      String result;
-      GenericKubernetesResource stored;
-      if (existing == null) {
-        stored = op.resource(applied).create();
-        result = "created";
-      } else {
-        keepClusterFields(kind, existing, applied);
-        if (sameIntent(existing, applied)) {
-          stored = existing;
-          result = "unchanged";
-        } else {
-          applied.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
-          applied.getMetadata().setUid(existing.getMetadata().getUid());
-          applied.getMetadata().setCreationTimestamp(existing.getMetadata().getCreationTimestamp());
-          stored = op.resource(applied).update();
-          result = "configured";
+    // Read, merge, write with the version read; a controller writing the object in between (the
+    // kubelet updating a pod's status, say) makes the write conflict: read and merge again, as a
+    // controller does, rather than fail an apply whose intent does not conflict with that write.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return applyOnce(kind, op, resource, object);
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 409 && attempt < 10) {
+          continue;
         }
+        throw new IllegalArgumentException(kind.kind() + " " + name + ": " + e.getMessage(), e);
       }
-      ObjectNode out = JSON.createObjectNode();
-      out.put("result", result);
-      out.put("kind", kind.kind());
-      out.put("plural", kind.plural());
-      out.set("object", JSON.valueToTree(stored));
-      return out;
-    } catch (KubernetesClientException e) {
-      throw new IllegalArgumentException(kind.kind() + " " + name + ": " + e.getMessage(), e);
     }
+  }
+
+  private JsonNode applyOnce(
+      KubeKinds.KubeKind kind,
+      io.fabric8.kubernetes.client.dsl.MixedOperation<
+              GenericKubernetesResource,
+              io.fabric8.kubernetes.api.model.GenericKubernetesResourceList,
+              io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource>>
+          op,
+      io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource> resource,
+      JsonNode object) {
+    GenericKubernetesResource applied =
+        Serialization.unmarshal(object.toString(), GenericKubernetesResource.class);
+    if (kind.namespaced()) {
+      applied.getMetadata().setNamespace(namespaceOf(applied));
+    }
+    GenericKubernetesResource existing = resource.get();
+    String result;
+    GenericKubernetesResource stored;
+    if (existing == null) {
+      stored = op.resource(applied).create();
+      result = "created";
+    } else {
+      keepClusterFields(kind, existing, applied);
+      if (sameIntent(existing, applied)) {
+        stored = existing;
+        result = "unchanged";
+      } else {
+        applied.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+        applied.getMetadata().setUid(existing.getMetadata().getUid());
+        applied.getMetadata().setCreationTimestamp(existing.getMetadata().getCreationTimestamp());
+        stored = op.resource(applied).update();
+        result = "configured";
+      }
+    }
+    ObjectNode out = JSON.createObjectNode();
+    out.put("result", result);
+    out.put("kind", kind.kind());
+    out.put("plural", kind.plural());
+    out.set("object", JSON.valueToTree(stored));
+    return out;
   }
 
   @Override
