@@ -223,7 +223,8 @@ final class ServiceFloatingIps {
         new Operation.Put(reservation, key.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
   }
 
-  private static String describeHolder(String holder) {
+  /** A reservation's holder (a work-queue key) as a person reads it. */
+  static String describeHolder(String holder) {
     String[] parts = holder.split("/", 3);
     if (parts.length == 3 && (parts[0].equals("Service") || parts[0].equals("Pod"))) {
       return "Kubernetes " + parts[0] + " \"" + parts[1] + "/" + parts[2] + "\"";

@@ -285,14 +285,9 @@ final class ServiceReconciler {
    */
   private InputException unavailable(String where, AddressPool pool, String vip, String holder) {
     String[] parts = holder.split("/", 3);
-    boolean kubernetes =
-        parts.length == 3 && (parts[0].equals("Service") || parts[0].equals("Pod"));
-    String who =
-        kubernetes
-            ? "Kubernetes " + parts[0] + " \"" + parts[1] + "/" + parts[2] + "\""
-            : "\"" + holder + "\"";
+    String who = ServiceFloatingIps.describeHolder(holder);
     boolean releasing =
-        kubernetes
+        parts.length == 3
             && parts[0].equals("Service")
             && kube.service(parts[1], parts[2])
                 .filter(s -> s.hasVip() && normalized(s).contains(vip))

@@ -224,14 +224,9 @@ public final class FloatingIpAddresses {
   /** True for the network, gateway and (IPv4) broadcast address of the subnet holding it. */
   private static boolean special(List<Subnet> subnets, String address) {
     for (Subnet subnet : subnets) {
-      IpPrefix p = subnet.prefix();
-      if (!p.contains(address)) {
-        continue;
+      if (subnet.prefix().contains(address)) {
+        return Ipam.reservedInSubnet(subnet, address);
       }
-      BigInteger offset = p.offsetOf(address);
-      return offset.signum() == 0
-          || address.equals(subnet.gateway())
-          || (p.family() == IpFamily.V4 && offset.equals(p.size().subtract(BigInteger.ONE)));
     }
     return false;
   }
