@@ -324,6 +324,11 @@ final class ServiceFloatingIps {
 
   /** The floating IPs the service has now (kept as they are when a new plan cannot be made). */
   List<FloatingIp> current(String key, UUID lb) {
+    return current(cache, key, lb);
+  }
+
+  /** The floating IPs owned by {@code key} that front load balancer {@code lb}. */
+  static List<FloatingIp> current(ObjectCache cache, String key, UUID lb) {
     List<FloatingIp> out = new ArrayList<>();
     for (Stored<dev.weft.model.ConfigObject> s : cache.ownedBy(key)) {
       if (s.object() instanceof FloatingIp f

@@ -2,10 +2,8 @@ package dev.weft.kube.reconcile;
 
 import dev.weft.kube.translate.ServiceInfo;
 import dev.weft.kube.translate.ServiceObjects;
-import dev.weft.model.ConfigObject;
 import dev.weft.model.FloatingIp;
 import dev.weft.store.objects.ObjectCache;
-import dev.weft.store.objects.Stored;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -52,12 +50,9 @@ public final class ServiceStatusReconciler {
     }
     UUID lb = ServiceObjects.loadbalancerUuid(svc);
     List<String> out = new ArrayList<>();
-    for (Stored<ConfigObject> s : cache.ownedBy(key)) {
-      if (s.object() instanceof FloatingIp f
-          && f.loadbalancer() != null
-          && f.loadbalancer().uuid().equals(lb)
-          && ServiceFloatingIps.FOR_LOADBALANCER.equals(
-              f.annotations().get(ServiceFloatingIps.PURPOSE))) {
+    for (FloatingIp f : ServiceFloatingIps.current(cache, key, lb)) {
+      if (ServiceFloatingIps.FOR_LOADBALANCER.equals(
+          f.annotations().get(ServiceFloatingIps.PURPOSE))) {
         out.add(f.address());
       }
     }
