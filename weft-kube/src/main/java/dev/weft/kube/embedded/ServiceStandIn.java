@@ -18,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,13 @@ final class ServiceStandIn {
   private final NodePortAllocator nodePorts;
   private final SliceTracker tracker;
   private final ServiceProblems problems;
+
+  /**
+   * Per service, the resourceVersion this stand-in last replaced with its allocations: until the
+   * cache has the written version, a reconcile would decide again on the superseded spec (and, with
+   * a node port already released, report the leftover one as the user's).
+   */
+  private final Map<String, String> superseded = new ConcurrentHashMap<>();
 
   /** Adds the indexes it needs to the informers, which must not have started yet. */
   ServiceStandIn(
@@ -239,6 +247,7 @@ final class ServiceStandIn {
       allocator.release(key);
       nodePorts.release(key);
       problems.forget(key);
+      superseded.remove(key);
     } else {
       service = withAllocations(key, service);
       if (service == null) {
@@ -321,6 +330,10 @@ final class ServiceStandIn {
    * newer version, or the deletion, is on its way).
    */
   private Service withAllocations(String key, Service service) {
+    String version = service.getMetadata().getResourceVersion();
+    if (version != null && version.equals(superseded.get(key))) {
+      return null;
+    }
     List<String> addressProblems = new ArrayList<>();
     ServiceAddresses addresses =
         ServiceAddresses.decide(
@@ -357,7 +370,11 @@ final class ServiceStandIn {
       // An update carrying the cached resourceVersion: the mock API server answers 409 when the
       // service changed meanwhile, where a patch would apply to whatever is there (and a JSON
       // patch that no longer applies gets no answer at all).
-      return client.resource(spec.endSpec().build()).update();
+      Service written = client.resource(spec.endSpec().build()).update();
+      if (version != null) {
+        superseded.put(key, version);
+      }
+      return written;
     } catch (KubernetesClientException e) {
       if (e.getCode() == 409 || e.getCode() == 404) {
         return null;
