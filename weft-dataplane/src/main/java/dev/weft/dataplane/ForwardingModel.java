@@ -5,6 +5,8 @@ import dev.weft.control.AclEntry;
 import dev.weft.control.CompiledView;
 import dev.weft.control.Compiler;
 import dev.weft.control.Endpoint;
+import dev.weft.control.Gateway;
+import dev.weft.control.Jhash;
 import dev.weft.control.NextHop;
 import dev.weft.control.NodePort;
 import dev.weft.control.Route;
@@ -349,7 +351,8 @@ public final class ForwardingModel implements Dataplane {
       }
       next = new NextHop.Ecmp(backends);
     }
-    NextHop.Interface hop = choose(next, p, steps, member);
+    NextHop.Interface hop =
+        choose(next, route.nextHop() instanceof NextHop.Service, p, steps, member);
     Endpoint dst = view.endpoint(hop.interfaceUuid());
     if (dst == null) {
       return steps == null
@@ -548,21 +551,9 @@ public final class ForwardingModel implements Dataplane {
     if (node != null) {
       return throughNodePort(view, p, node, steps, member);
     }
-    // The gateway's route: the first exporting network by name that holds the address itself (a
-    // scan rather than a sort: probe asks this for every backend of every service).
-    Vrf exported = null;
-    Route route = null;
-    for (Vrf v : view.vrfs()) {
-      if ((exported != null && v.network().compareTo(exported.network()) >= 0)
-          || v.routeTargets().isEmpty()) {
-        continue;
-      }
-      Route r = v.lookup(destination);
-      if (r != null && r.origin().equals(v.network())) {
-        exported = v;
-        route = r;
-      }
-    }
+    Gateway.Exported gw = Gateway.route(view, destination);
+    Vrf exported = gw == null ? null : gw.vrf();
+    Route route = gw == null ? null : gw.route();
     if (route == null) {
       return steps == null
           ? NO_ROUTE
@@ -628,7 +619,44 @@ public final class ForwardingModel implements Dataplane {
       }
       next = new NextHop.Ecmp(backends);
     }
-    NextHop.Interface hop = choose(next, p, steps, member);
+    NextHop.Interface hop;
+    if (member >= 0 || next instanceof NextHop.Interface) {
+      hop = choose(next, service != null, p, steps, member);
+    } else {
+      List<NextHop.Interface> members =
+          Gateway.family(((NextHop.Ecmp) next).members(), destination);
+      hop =
+          Gateway.choose(
+              members, service != null, source, sourcePort, destination, destinationPort);
+      if (hop == null) {
+        return steps == null
+            ? DESTINATION_UNPLACED
+            : drop("no next hop of " + destination + " is on a node with an address", steps);
+      }
+      if (steps != null) {
+        List<String> nodes = Gateway.nodes(members);
+        steps.add(
+            new Step(
+                "ecmp",
+                "gateway ECMP over the nodes holding a next hop "
+                    + nodes
+                    + ": jhash (gateway seed) of "
+                    + (service != null ? "the 5-tuple" : "the addresses")
+                    + " picks "
+                    + hop.node()
+                    + ", which translates only to its own next hops "
+                    + Gateway.local(members, hop.node()).stream()
+                        .map(
+                            i ->
+                                i.translateTo() == null
+                                    ? i.interfaceUuid().toString()
+                                    : i.translateTo())
+                        .toList()
+                    + " (jhash, the nodes' seed, picks "
+                    + (hop.translateTo() == null ? hop.interfaceUuid() : hop.translateTo())
+                    + ")"));
+      }
+    }
     Endpoint dst = view.endpoint(hop.interfaceUuid());
     if (dst == null || !dst.placed()) {
       return steps == null
@@ -870,7 +898,7 @@ public final class ForwardingModel implements Dataplane {
                   + backends.size()
                   + " ready backend(s)"));
     }
-    NextHop.Interface hop = choose(new NextHop.Ecmp(backends), p, steps, member);
+    NextHop.Interface hop = choose(new NextHop.Ecmp(backends), true, p, steps, member);
     Endpoint dst = view.endpoint(hop.interfaceUuid());
     if (dst == null) {
       return steps == null
@@ -911,8 +939,29 @@ public final class ForwardingModel implements Dataplane {
                   + " on "
                   + node));
     }
+    // A backend on another node would answer the outside host directly, past the node that
+    // translated the request: so, as kube-proxy does for externalTrafficPolicy Cluster, that node
+    // also translates the source to its own address, and the reply comes back through it. A local
+    // backend's reply passes the translating node anyway: it sees the outside host's address.
+    boolean local = node.equals(dst.node());
+    String seenFrom = local ? p.source() : p.destination();
+    if (steps != null && !local) {
+      steps.add(
+          new Step(
+              "nat",
+              "source NAT on "
+                  + node
+                  + ": "
+                  + p.source()
+                  + " -> "
+                  + p.destination()
+                  + " (the backend is on another node: its reply must come back through "
+                  + node
+                  + ", which holds the flow); the backend sees "
+                  + p.destination()));
+    }
     Packet translated =
-        new Packet(OUTSIDE, p.protocol(), p.source(), p.sourcePort(), hop.translateTo(), port);
+        new Packet(OUTSIDE, p.protocol(), seenFrom, p.sourcePort(), hop.translateTo(), port);
     Verdict denied = admitFromFabric(view, translated, dst, steps);
     if (denied != null) {
       return denied;
@@ -1071,41 +1120,56 @@ public final class ForwardingModel implements Dataplane {
         p.destinationPort());
   }
 
-  /** The ECMP member for this 5-tuple (the same hash on every node), or the only next hop. */
-  private static NextHop.Interface choose(NextHop hop, Packet p, List<Step> steps, int member) {
+  /**
+   * The ECMP member for this flow, the one every node's kernel picks ({@link Jhash}, the hash the
+   * nftables ruleset computes): among the members of the packet's address family, in the next hop's
+   * order, over source address, source port, destination address and port before translation for a
+   * service listener ({@code ports}), over the addresses alone for a floating IP or an address
+   * several interfaces claim. Or the only next hop.
+   *
+   * @param member -1 for the hash's choice; else that member of all of them (probe asks each in
+   *     turn)
+   */
+  private static NextHop.Interface choose(
+      NextHop hop, boolean ports, Packet p, List<Step> steps, int member) {
     if (hop instanceof NextHop.Interface i) {
       return i;
     }
-    List<NextHop.Interface> members = ((NextHop.Ecmp) hop).members();
+    List<NextHop.Interface> all = ((NextHop.Ecmp) hop).members();
+    List<NextHop.Interface> members = member >= 0 ? all : Gateway.family(all, p.destination());
+    if (members.isEmpty()) {
+      members = all; // none of the family: the family check after the choice says why it drops
+    }
     int index =
         member >= 0
             ? Math.floorMod(member, members.size())
-            : Math.floorMod(flowHash(p), members.size());
+            : ports
+                ? Jhash.backend(
+                    p.source(),
+                    p.sourcePort(),
+                    p.destination(),
+                    p.destinationPort(),
+                    members.size())
+                : Jhash.backend(p.source(), p.destination(), members.size());
     if (steps != null) {
       steps.add(
           new Step(
               "ecmp",
               "ECMP over "
                   + members.size()
-                  + " next hops: hash of "
-                  + p.describe()
-                  + " picks member "
-                  + (index + 1)));
+                  + " next hops"
+                  + (member >= 0
+                      ? ": member " + (index + 1) + " taken as asked"
+                      : ": jhash of "
+                          + (ports
+                              ? "source, source port, destination and destination port"
+                              : "source and destination addresses")
+                          + " of "
+                          + p.describe()
+                          + " picks member "
+                          + (index + 1))));
     }
     return members.get(index);
-  }
-
-  /** A hash of the 5-tuple, stable across processes (no identity or random seed in it). */
-  public static int flowHash(Packet p) {
-    int h = p.protocol().ordinal();
-    h = 31 * h + p.source().hashCode();
-    h = 31 * h + p.sourcePort();
-    h = 31 * h + p.destination().hashCode();
-    h = 31 * h + p.destinationPort();
-    h ^= h >>> 16;
-    h *= 0x85ebca6b;
-    h ^= h >>> 13;
-    return h;
   }
 
   private static void explainAcl(String stage, Acl acl, Acl.Decision d, List<Step> steps) {

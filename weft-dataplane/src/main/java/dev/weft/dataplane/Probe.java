@@ -3,6 +3,7 @@ package dev.weft.dataplane;
 import dev.weft.control.CompiledView;
 import dev.weft.control.Compiler;
 import dev.weft.control.Endpoint;
+import dev.weft.control.Gateway;
 import dev.weft.control.NextHop;
 import dev.weft.control.Route;
 import dev.weft.control.Vrf;
@@ -92,10 +93,13 @@ public final class Probe {
         rows);
   }
 
-  /** Where outside traffic comes from in a probe: documentation addresses (RFC 5737, 3849). */
-  public static final String EXTERNAL_V4 = "203.0.113.1";
+  /**
+   * Where outside traffic comes from in a probe: the gateway router's own address on the underlay
+   * ({@link Gateway#ADDRESS4}), which is where the lab's real connections come from too.
+   */
+  public static final String EXTERNAL_V4 = Gateway.ADDRESS4;
 
-  public static final String EXTERNAL_V6 = "2001:db8:ffff::1";
+  public static final String EXTERNAL_V6 = Gateway.ADDRESS6;
 
   /**
    * The row of a host outside the cluster: each destination pod is reached through any address the
@@ -154,7 +158,7 @@ public final class Probe {
 
   /** The probe's outside host of {@code destination}'s family. */
   public static String externalSource(String destination) {
-    return destination.indexOf(':') >= 0 ? EXTERNAL_V6 : EXTERNAL_V4;
+    return Gateway.source(destination);
   }
 
   /**

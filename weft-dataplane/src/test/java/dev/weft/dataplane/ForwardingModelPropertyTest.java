@@ -128,7 +128,9 @@ class ForwardingModelPropertyTest {
     }
     NextHop.Interface hop =
         best.nextHop() instanceof NextHop.Ecmp e
-            ? e.members().get(Math.floorMod(ForwardingModel.flowHash(p), e.members().size()))
+            ? e.members()
+                .get(
+                    dev.weft.control.Jhash.backend(p.source(), p.destination(), e.members().size()))
             : (NextHop.Interface) best.nextHop();
     Endpoint dst = view.endpoint(hop.interfaceUuid());
     if (dst == null || !passes(vrf.acl(), src.network(), dst.network(), p) || !dst.placed()) {

@@ -59,6 +59,15 @@ final class AclCompiler {
   }
 
   /**
+   * The ACL of network {@code x} for a flow from outside the cluster (no source network: only
+   * {@code any} and subnet entries match its source), as chain {@code chain}, which returns when
+   * the ACL passes the flow.
+   */
+  void external(FqName x, String chain) {
+    stage(nft.acl(x), null, x, chain, "return");
+  }
+
+  /**
    * One ACL for one network pair: a chain that looks the packet up among the boxes whose verdict
    * differs from the pair's default (one map per family, declared only when it has elements), then
    * applies the default. nftables 1.0.6 cannot add elements to a map keyed by more than five fields
@@ -135,7 +144,7 @@ final class AclCompiler {
   }
 
   private static boolean everything(AddressMatch m, FqName network) {
-    return m.isAny() || network.equals(m.virtualNetwork());
+    return m.isAny() || (network != null && network.equals(m.virtualNetwork()));
   }
 
   private static boolean allPorts(List<PortRange> ranges) {

@@ -91,6 +91,18 @@ final class Commands {
         Shell.DEFAULT_TIMEOUT);
   }
 
+  /** {@code nft list table FAMILY TABLE}, as text; not checked: the table may not exist. */
+  Shell.Result nftListText(String family, String table) {
+    reads.incrementAndGet();
+    return shell.run(inside("nft", "list", "table", family, table), null, Shell.DEFAULT_TIMEOUT);
+  }
+
+  /** One {@code ip} command that changes the kernel. */
+  Shell.Result ipWrite(String... args) {
+    writes.incrementAndGet();
+    return shell.check(tool("ip", args));
+  }
+
   /** One atomic transaction: all of {@code script} takes effect, or none of it. */
   Shell.Result nftApply(String script) {
     writes.incrementAndGet();

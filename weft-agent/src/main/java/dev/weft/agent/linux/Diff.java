@@ -297,7 +297,7 @@ record Diff(
     private void rules() {
       List<IpRule> have = new ArrayList<>();
       for (IpRule r : kernel.rules()) {
-        if (Naming.ownsTable(r.table())) {
+        if (Naming.ownsRule(r)) {
           have.add(r);
         }
       }

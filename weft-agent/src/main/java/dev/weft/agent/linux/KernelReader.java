@@ -153,6 +153,9 @@ final class KernelReader {
   }
 
   private static long table(String t) {
+    if (t.equals("main")) {
+      return Naming.MAIN_TABLE;
+    }
     try {
       return Long.parseLong(t);
     } catch (NumberFormatException e) {
@@ -164,16 +167,16 @@ final class KernelReader {
     List<IpRule> out = new ArrayList<>();
     for (JsonNode r : array) {
       long table = table(r.path("table").asText(""));
-      if (!Naming.ownsTable(table)) {
-        continue;
-      }
       String iif = r.hasNonNull("iif") ? r.get("iif").asText() : null;
       long mark = r.hasNonNull("fwmark") ? Long.decode(r.get("fwmark").asText()) : 0;
       long mask =
           r.hasNonNull("fwmask")
               ? Long.decode(r.get("fwmask").asText())
               : mark == 0 ? 0 : 0xffffffffL;
-      out.add(new IpRule(family, r.path("priority").asInt(), iif, mark, mask, table));
+      IpRule rule = new IpRule(family, r.path("priority").asInt(), iif, mark, mask, table);
+      if (Naming.ownsRule(rule)) {
+        out.add(rule);
+      }
     }
     return out;
   }

@@ -49,6 +49,29 @@ public final class Naming {
   /** The priority of the rules that route by incoming interface (pod veth, VXLAN device). */
   public static final int IIF_RULE_PRIORITY = 1001;
 
+  /**
+   * A conntrack mark bit, beside the VNI: the flow came in from the fabric (from outside the
+   * cluster, through the gateway or to a node port). Its replies are routed by the node's main
+   * table ({@link #EXTERNAL_RULE_PRIORITY}), back out of the fabric interface, not in an overlay
+   * table, which has no route outside.
+   */
+  public static final long EXTERNAL_MARK = 0x1000000L;
+
+  /**
+   * A conntrack mark bit: a node-port flow, whose source is translated to the node's address when
+   * it leaves for a backend on another node, so that the reply comes back through this node.
+   */
+  public static final long MASQUERADE_MARK = 0x2000000L;
+
+  /** Every mark bit Weft uses, cleared before a packet leaves the node. */
+  public static final long ALL_MARKS = MARK_MASK | EXTERNAL_MARK | MASQUERADE_MARK;
+
+  /** The priority of the rule that routes replies of flows from outside by the main table. */
+  public static final int EXTERNAL_RULE_PRIORITY = 999;
+
+  /** The main routing table's id. */
+  public static final long MAIN_TABLE = 254;
+
   /** The metric of each table's catch-all unreachable route, the highest there is. */
   public static final long UNREACHABLE_METRIC = 4278198272L;
 
@@ -134,6 +157,14 @@ public final class Naming {
   /** Whether a link is Weft's: a pod's host-side veth or a VXLAN device. */
   public static boolean ownsDevice(String name) {
     return name.startsWith(POD_DEVICE_PREFIX) || name.startsWith(VXLAN_DEVICE_PREFIX);
+  }
+
+  /** Whether a rule is Weft's: one into its tables, or its rule for replies to outside. */
+  public static boolean ownsRule(NodeState.IpRule r) {
+    return ownsTable(r.table())
+        || (r.priority() == EXTERNAL_RULE_PRIORITY
+            && r.table() == MAIN_TABLE
+            && r.fwmark() == EXTERNAL_MARK);
   }
 
   /** Whether a routing table is Weft's. */

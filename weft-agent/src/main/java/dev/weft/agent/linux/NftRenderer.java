@@ -8,6 +8,8 @@ import dev.weft.agent.linux.NodeState.Network;
 import dev.weft.agent.linux.NodeState.PodInterface;
 import dev.weft.control.Acl;
 import dev.weft.control.Endpoint;
+import dev.weft.control.Gateway;
+import dev.weft.control.Jhash;
 import dev.weft.control.NextHop;
 import dev.weft.control.NodePort;
 import dev.weft.control.Route;
@@ -190,6 +192,20 @@ final class NftRenderer {
         Field.MARK);
     set("addr_net4", false, "mark", Field.IPV4);
     set("addr_net6", false, "mark", Field.IPV6);
+    set("ext_svc4", false, "verdict", Field.IPV4, Field.PROTO, Field.SERVICE);
+    set(
+        "ext_backends4",
+        false,
+        "ipv4_addr . inet_service",
+        Field.IPV4,
+        Field.PROTO,
+        Field.SERVICE,
+        Field.MARK);
+    set("ext_fip4", false, "verdict", Field.IPV4);
+    set("ext_addr4", false, "mark", Field.IPV4);
+    set("ext_acl", false, "verdict", Field.MARK);
+    set("hairpin4", false, null, Field.IPV4, Field.IPV4);
+    set("hairpin6", false, null, Field.IPV6, Field.IPV6);
   }
 
   private void baseChains() {
@@ -208,21 +224,54 @@ final class NftRenderer {
     nat.add("meta mark . ip6 daddr . meta l4proto . th dport vmap @svc6");
     nat.add("meta mark . ip daddr vmap @fip4");
     nat.add("meta mark . ip6 daddr vmap @fip6");
+    // From the fabric (no network's mark: not from a pod, not out of a tunnel): node ports on the
+    // node's own address, and what the gateway routes here (floating IPs and exported addresses).
+    String fabric = "meta mark and " + hex(Naming.MARK_MASK) + " == 0 ";
     if (plan.nodeAddress != null) {
       String ip = Addresses.isV6(plan.nodeAddress) ? "ip6" : "ip";
       nat.add(
-          ip
+          fabric
+              + ip
               + " daddr "
               + Addresses.canonical(plan.nodeAddress)
               + " meta l4proto . th dport vmap @nodeports");
     }
+    nat.add(fabric + "ip daddr . meta l4proto . th dport vmap @ext_svc4");
+    nat.add(fabric + "ip daddr vmap @ext_fip4");
+    nat.add(fabric + "ct mark set ip daddr map @ext_addr4");
     chains.add(new Chain("pre_nat", new Base("nat", "prerouting", -100, "accept"), nat));
-    // After destination NAT (which uses the packet mark as scratch), before routing.
+    // After destination NAT (which uses the packet mark as scratch), before routing. A reply of a
+    // flow from outside is routed by the main table (Naming.EXTERNAL_RULE_PRIORITY).
     chains.add(
         new Chain(
             "pre_route",
             new Base("filter", "prerouting", -90, "accept"),
-            List.of("ct mark and " + hex(Naming.MARK_MASK) + " != 0 meta mark set ct mark")));
+            List.of(
+                "ct mark and "
+                    + hex(Naming.MARK_MASK)
+                    + " != 0 meta mark set ct mark and "
+                    + hex(Naming.MARK_MASK),
+                "ct direction reply ct mark and "
+                    + hex(Naming.EXTERNAL_MARK)
+                    + " != 0 meta mark set "
+                    + hex(Naming.EXTERNAL_MARK))));
+    List<String> post = new ArrayList<>();
+    if (plan.nodeAddress != null) {
+      String ip = Addresses.isV6(plan.nodeAddress) ? "ip6" : "ip";
+      post.add(
+          "ct mark and "
+              + hex(Naming.MASQUERADE_MARK)
+              + " != 0 oifname @vxlan_ifaces snat "
+              + ip
+              + " to "
+              + Addresses.canonical(plan.nodeAddress));
+    }
+    // A pod reaching itself through a VIP or floating IP (hairpin): as kube-proxy does, the source
+    // is translated, here to the pod's gateway, or the pod would drop a packet from its own
+    // address as a martian.
+    post.add("ct status dnat ip saddr . ip daddr @hairpin4 snat ip to " + Naming.GATEWAY4);
+    post.add("ct status dnat ip6 saddr . ip6 daddr @hairpin6 snat ip6 to " + Naming.GATEWAY6);
+    chains.add(new Chain("post_nat", new Base("nat", "postrouting", 100, "accept"), post));
     chains.add(
         new Chain(
             "fwd_filter",
@@ -231,6 +280,15 @@ final class NftRenderer {
                 "ct state established,related accept",
                 "iifname @vxlan_ifaces oifname @vxlan_ifaces drop",
                 "iifname vmap @from_pod",
+                // A flow from outside through a floating IP or exported address: the network
+                // ACL of the network that exported it, with an outside source.
+                "ct mark and "
+                    + hex(Naming.EXTERNAL_MARK | Naming.MASQUERADE_MARK)
+                    + " == "
+                    + hex(Naming.EXTERNAL_MARK)
+                    + " ct mark and "
+                    + hex(Naming.MARK_MASK)
+                    + " vmap @ext_acl",
                 "oifname @np_in_iso jump np_ingress")));
     chains.add(
         new Chain(
@@ -238,9 +296,9 @@ final class NftRenderer {
             new Base("filter", "postrouting", -150, "accept"),
             List.of(
                 "meta mark and "
-                    + hex(Naming.MARK_MASK)
+                    + hex(Naming.ALL_MARKS)
                     + " != 0 meta mark set meta mark and "
-                    + hex(0xffffffffL & ~Naming.MARK_MASK))));
+                    + hex(0xffffffffL & ~Naming.ALL_MARKS))));
   }
 
   private void ingress() {
@@ -255,11 +313,9 @@ final class NftRenderer {
       element("from_pod", "jump from_" + Integer.toHexString(p.vni()), dev);
       for (String a : p.addresses()) {
         boolean v6 = Addresses.isV6(a);
-        element(
-            v6 ? "pod_src6" : "pod_src4",
-            null,
-            dev,
-            (v6 ? Field.IPV6 : Field.IPV4).format(Nft.number(a), Nft.number(a)));
+        String address = (v6 ? Field.IPV6 : Field.IPV4).format(Nft.number(a), Nft.number(a));
+        element(v6 ? "pod_src6" : "pod_src4", null, dev, address);
+        element(v6 ? "hairpin6" : "hairpin4", null, address, address);
       }
     }
   }
@@ -309,7 +365,7 @@ final class NftRenderer {
         } else {
           List<NextHop.Interface> members = family(NodeRenderer.members(r.nextHop()), v6);
           if (!members.isEmpty()) {
-            String chain = target("fip", List.of(floatingIpRule(origin, members, v6)));
+            String chain = target("fip", List.of(floatingIpRule(origin, origin, members, v6)));
             element(v6 ? "fip6" : "fip4", "jump " + chain, source, vip);
           }
         }
@@ -317,6 +373,103 @@ final class NftRenderer {
     }
     if (plan.nodeAddress != null) {
       nodePorts();
+    }
+    external();
+  }
+
+  /**
+   * What the gateway routes to this node ({@link Gateway}): each address a network with route
+   * targets exports, when a next hop behind it is local. A service's floating IP is translated, per
+   * listener, to a local backend only, picked by the hash the model computes ({@link
+   * Gateway#choose}); an interface's floating IP to a local interface; an exported pod address is
+   * routed in its network. The flow's mark names the network that exported the address, with {@link
+   * Naming#EXTERNAL_MARK}: its ACL judges the flow ({@code ext_acl}) and its replies leave by the
+   * fabric. IPv4 only: the underlay the gateway sits on is.
+   */
+  private void external() {
+    if (plan.nodeAddress == null || Addresses.isV6(plan.nodeAddress)) {
+      return;
+    }
+    Set<FqName> judged = new TreeSet<>();
+    for (dev.weft.control.Vrf v : plan.view.vrfs()) {
+      if (v.routeTargets().isEmpty() || !plan.vnis.containsKey(v.network())) {
+        continue;
+      }
+      int origin = plan.vni(v.network());
+      long mark = origin | Naming.EXTERNAL_MARK;
+      for (Map.Entry<String, Route> e : plan.winners(v.network()).entrySet()) {
+        Route r = e.getValue();
+        String prefix = e.getKey();
+        String address = prefix.substring(0, prefix.indexOf('/'));
+        if (!r.origin().equals(v.network()) || Addresses.isV6(address) || !prefix.endsWith("/32")) {
+          continue;
+        }
+        Gateway.Exported gw = Gateway.route(plan.view, address);
+        if (gw == null || !gw.vrf().network().equals(v.network())) {
+          continue; // another network's export of the address wins at the gateway
+        }
+        String vip = Field.IPV4.format(Nft.number(address), Nft.number(address));
+        boolean any = false;
+        if (r.nextHop() instanceof NextHop.Service svc) {
+          for (Map.Entry<NextHop.ServicePort, List<NextHop.Interface>> l :
+              new TreeMap<>(svc.listeners()).entrySet()) {
+            List<NextHop.Interface> local = Gateway.local(family(l.getValue(), false), plan.node);
+            int proto = protocol(l.getKey().protocol(), false);
+            if (local.isEmpty() || proto < 0 || l.getKey().protocol() == Protocol.ICMP) {
+              continue;
+            }
+            String chain = "ext4_n" + local.size() + "_" + Integer.toHexString(origin);
+            targetChains.putIfAbsent(
+                chain,
+                new Chain(
+                    chain,
+                    null,
+                    List.of(
+                        "meta l4proto { tcp, udp, sctp } meta mark set "
+                            + hash5(false, local.size())
+                            + " ct mark set "
+                            + hex(mark)
+                            + " dnat ip to ip daddr . meta l4proto . th dport . meta mark map"
+                            + " @ext_backends4")));
+            String p = Field.PROTO.format(proto);
+            String port = Field.SERVICE.format(l.getKey().port());
+            element("ext_svc4", "jump " + chain, vip, p, port);
+            for (int i = 0; i < local.size(); i++) {
+              element(
+                  "ext_backends4",
+                  target(local.get(i), l.getKey()),
+                  vip,
+                  p,
+                  port,
+                  Field.MARK.format(i));
+            }
+            any = true;
+          }
+        } else {
+          List<NextHop.Interface> local =
+              Gateway.local(Gateway.family(NodeRenderer.members(r.nextHop()), address), plan.node);
+          if (local.isEmpty()) {
+            continue;
+          }
+          if (NodeRenderer.isNat(r.nextHop())) {
+            List<NextHop.Interface> translated = family(local, false);
+            if (translated.isEmpty()) {
+              continue;
+            }
+            String chain =
+                target("extfip", List.of(floatingIpRule(origin, mark, translated, false)));
+            element("ext_fip4", "jump " + chain, vip);
+          } else {
+            element("ext_addr4", Long.toString(mark), vip);
+          }
+          any = true;
+        }
+        if (any && judged.add(v.network())) {
+          String chain = "acl_in_ext_" + Integer.toHexString(origin);
+          element("ext_acl", "jump " + chain, Field.MARK.format(origin));
+          new AclCompiler(plan, this).external(v.network(), chain);
+        }
+      }
     }
   }
 
@@ -394,7 +547,12 @@ final class NftRenderer {
       element("nodeports", "jump " + chain, p, port);
       for (int i = 0; i < backends.size(); i++) {
         String index = Field.MARK.format(i);
-        element("nodeport_nets", Long.toString(nets.get(i)), p, port, index);
+        element(
+            "nodeport_nets",
+            Long.toString(nets.get(i) | Naming.EXTERNAL_MARK | Naming.MASQUERADE_MARK),
+            p,
+            port,
+            index);
         element(
             "nodeport_backends" + fam, target(backends.get(i), np.servicePort()), p, port, index);
       }
@@ -448,7 +606,8 @@ final class NftRenderer {
   /**
    * A floating IP: translated to its interface, or by a hash of the addresses to one of several.
    */
-  private static String floatingIpRule(int origin, List<NextHop.Interface> members, boolean v6) {
+  private static String floatingIpRule(
+      int origin, long ctMark, List<NextHop.Interface> members, boolean v6) {
     String ip = v6 ? "ip6" : "ip";
     String to;
     if (members.size() == 1) {
@@ -475,7 +634,7 @@ final class NftRenderer {
               + " }";
     }
     return "ct mark set "
-        + hex(origin)
+        + hex(ctMark)
         + " meta mark set "
         + hex(origin)
         + " dnat "

@@ -99,6 +99,10 @@ public final class NodeRenderer {
     final List<Endpoint> local = new ArrayList<>();
     final Map<UUID, String> devices = new HashMap<>();
     final Set<FqName> own = new TreeSet<>();
+
+    /** Networks of node-port backends: their tables route to every other node's address. */
+    final Set<FqName> nodePortNetworks = new TreeSet<>();
+
     final Map<FqName, Boolean> networks = new TreeMap<>();
     final Map<FqName, Map<String, Route>> winners = new HashMap<>();
     final List<String> warnings = new ArrayList<>();
@@ -172,6 +176,17 @@ public final class NodeRenderer {
         for (PodInterface p : pods) {
           rules.add(new IpRule(family, Naming.IIF_RULE_PRIORITY, p.hostDevice(), 0, 0, p.vni()));
         }
+      }
+      if (nodeAddress != null && !Addresses.isV6(nodeAddress) && !nets.isEmpty()) {
+        // Replies of flows from outside leave by the fabric, as the node's own traffic does.
+        rules.add(
+            new IpRule(
+                4,
+                Naming.EXTERNAL_RULE_PRIORITY,
+                null,
+                Naming.EXTERNAL_MARK,
+                Naming.EXTERNAL_MARK,
+                Naming.MAIN_TABLE));
       }
       Nft.Ruleset nft = new NftRenderer(this, nets, pods).render();
       return new NodeState(
@@ -252,6 +267,7 @@ public final class NodeRenderer {
             Endpoint e = view.endpoint(b.interfaceUuid());
             if (e != null && vnis.containsKey(e.network())) {
               networks.putIfAbsent(e.network(), false);
+              nodePortNetworks.add(e.network());
             }
           }
         }
@@ -329,6 +345,26 @@ public final class NodeRenderer {
         if (!hops.isEmpty()) {
           routes.add(
               new IpRoute(family, n.table(), prefix, RouteType.UNICAST, hops, metric(family)));
+        }
+      }
+      // A node-port flow to a backend on another node has the translating node's address as its
+      // source: the backend's reply goes back to that node through the tunnel, where the flow is.
+      if (nodePortNetworks.contains(n.network()) && nodeAddress != null) {
+        for (Map.Entry<String, String> other : view.nodeAddresses().entrySet()) {
+          String prefix = Addresses.host(other.getValue());
+          if (other.getKey().equals(node)
+              || Addresses.isV6(other.getValue())
+              || table.containsKey(prefix)) {
+            continue;
+          }
+          Hop h =
+              hop(
+                  new NextHop.Interface(new UUID(0, 0), other.getKey(), other.getValue()),
+                  prefix,
+                  n);
+          if (h != null) {
+            routes.add(new IpRoute(4, n.table(), prefix, RouteType.UNICAST, List.of(h), metric(4)));
+          }
         }
       }
       // Translated flows are routed in this table after destination NAT: each target needs a route

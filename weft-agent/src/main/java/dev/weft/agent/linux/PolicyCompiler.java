@@ -81,6 +81,9 @@ final class PolicyCompiler {
         "np_egress",
         List.of(
             "iifname != @np_eg_iso return",
+            // A pod reaching itself through a VIP or floating IP (hairpin): always allowed.
+            "ip saddr . ip daddr @hairpin4 return",
+            "ip6 saddr . ip6 daddr @hairpin6 return",
             "meta mark set 0",
             "meta mark set ip daddr map @identity4",
             "meta mark set ip6 daddr map @identity6",
@@ -90,6 +93,8 @@ final class PolicyCompiler {
     nft.chain(
         "np_ingress",
         List.of(
+            "ip saddr . ip daddr @hairpin4 return",
+            "ip6 saddr . ip6 daddr @hairpin6 return",
             "meta mark set 0",
             "meta mark set ip saddr map @identity4",
             "meta mark set ip6 saddr map @identity6",

@@ -66,6 +66,10 @@ final class Lab implements AutoCloseable {
 
   /** A node's namespace on the underlay bridge, with {@code address}/24 on its eth0. */
   String node(String name, String address) {
+    return node(name, address, 24);
+  }
+
+  private String node(String name, String address, int prefixLength) {
     if (underlay == null) {
       underlay = namespace("underlay");
       run("ip", "-n", underlay, "link", "add", "br0", "type", "bridge");
@@ -77,9 +81,17 @@ final class Lab implements AutoCloseable {
         "ip", "-n", underlay, "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns",
         ns);
     run("ip", "-n", underlay, "link", "set", port, "master", "br0", "up");
-    run("ip", "-n", ns, "addr", "add", address + "/24", "dev", "eth0");
+    run("ip", "-n", ns, "addr", "add", address + "/" + prefixLength, "dev", "eth0");
     run("ip", "-n", ns, "link", "set", "eth0", "up");
     return ns;
+  }
+
+  /**
+   * The gateway router's namespace on the underlay bridge, with {@link LinuxGateway#ADDRESS} on its
+   * eth0; a {@link LinuxGateway} programs the rest.
+   */
+  String gateway(String name) {
+    return node(name, LinuxGateway.ADDRESS, LinuxGateway.PREFIX_LENGTH);
   }
 
   /**

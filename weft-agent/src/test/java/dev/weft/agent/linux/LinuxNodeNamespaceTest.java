@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.weft.control.Endpoint;
+import dev.weft.control.Jhash;
 import dev.weft.control.World.Pod;
 import dev.weft.dataplane.ForwardingModel;
 import dev.weft.dataplane.Packet;
+import dev.weft.dataplane.Step;
 import dev.weft.dataplane.Verdict;
 import dev.weft.model.Protocol;
 import java.util.ArrayList;
@@ -41,6 +43,8 @@ class LinuxNodeNamespaceTest {
   private final Map<String, String> nodeNs = new LinkedHashMap<>();
   private final Map<String, LinuxNode> nodes = new LinkedHashMap<>();
   private final Map<Pod, String> podNs = new LinkedHashMap<>();
+  private String gatewayNs;
+  private LinuxGateway gateway;
   private int sourcePort = 40000;
 
   @BeforeAll
@@ -53,6 +57,8 @@ class LinuxNodeNamespaceTest {
     for (Map.Entry<String, String> e : nodeNs.entrySet()) {
       nodes.put(e.getKey(), new LinuxNode(e.getKey(), lab.shell, e.getValue()));
     }
+    gatewayNs = lab.gateway("gw");
+    gateway = new LinuxGateway("gw", lab.shell, gatewayNs);
     for (Pod p : scenario.pods()) {
       Endpoint e = scenario.world.endpoint(p.vmi());
       NodeState state = scenario.render(e.node());
@@ -78,6 +84,7 @@ class LinuxNodeNamespaceTest {
     for (Map.Entry<String, LinuxNode> e : nodes.entrySet()) {
       out.put(e.getKey(), e.getValue().reconcile(scenario.render(e.getKey())));
     }
+    out.put("gateway", scenario.world.read(gateway::reconcile));
     return out;
   }
 
@@ -205,19 +212,125 @@ class LinuxNodeNamespaceTest {
 
   @Test
   @Order(2)
-  void aSecondReconcileWritesNothing() {
-    long start = System.nanoTime();
-    Map<String, ReconcileReport> reports = reconcileAll();
-    LOG.info("converged reconcile of two nodes in {} ms", (System.nanoTime() - start) / 1_000_000);
-    for (ReconcileReport r : reports.values()) {
-      assertThat(r.changes()).isEmpty();
-      assertThat(r.writes()).isZero();
-      assertThat(r.reads()).isEqualTo(9);
+  void theModelNamesTheBackendTheKernelPicksForRandomFlows() {
+    java.util.Random random = new java.util.Random(42);
+    for (Pod from : List.of(scenario.xa, scenario.ya)) {
+      for (int i = 0; i < 6; i++) {
+        int port = 20000 + random.nextInt(20000);
+        Packet p = new Packet(from.id(), Protocol.TCP, from.address(), port, Scenario.VIP, 80);
+        Verdict model = scenario.world.read(v -> ForwardingModel.evaluate(v, p, null));
+        String expected =
+            model.delivered()
+                ? scenario.world.read(v -> v.endpoint(model.destinationInterface()).displayName())
+                : null;
+        assertThat(lab.connect(podNs.get(from), Scenario.VIP, 80, port))
+            .as("kernel vs model on %s (model: %s)", p.describe(), model.reason())
+            .isEqualTo(expected);
+      }
+    }
+    // From outside: the gateway's choice of a node, then the node's of a local backend.
+    for (int i = 0; i < 8; i++) {
+      int port = 20000 + random.nextInt(20000);
+      checkExternal(Scenario.WEB_FIP, 80, port);
     }
   }
 
   @Test
   @Order(3)
+  void aPodReachesItselfThroughItsOwnServiceAsKubernetesSays() {
+    // Hairpin: the kernel translates the source to the pod's gateway, as kube-proxy masquerades.
+    check(vip(scenario.xc, 1, true));
+    check(vip(scenario.xb, 0, true));
+  }
+
+  @Test
+  @Order(4)
+  void outsideReachesFloatingIpsAndNodePortsAsTheModelSays() {
+    Scenario s = scenario;
+    // web's floating IP: the gateway sends each flow to a node with a backend, which translates
+    // to a local one; x/b refuses the gateway's own address (ipBlock except), x/c has no policy.
+    checkExternal(Scenario.WEB_FIP, 80, sourcePortFor(Scenario.WEB_FIP, 80, s.xb), false);
+    checkExternal(Scenario.WEB_FIP, 80, sourcePortFor(Scenario.WEB_FIP, 80, s.xc), true);
+    // y/b's floating IP: public's ACL passes outside traffic, except tcp 9090.
+    checkExternal(Scenario.FIP, 8080, sourcePort++, true);
+    checkExternal(Scenario.FIP, 9090, sourcePort++, false);
+    // Node ports: a backend on another node sees the node's address (source NAT, so the reply
+    // comes back through it), which x/b's ipBlock admits; a local one sees the gateway's.
+    checkExternal(
+        Scenario.NODE1_ADDRESS, 30080, sourcePortFor(Scenario.NODE1_ADDRESS, 30080, s.xb), true);
+    checkExternal(
+        Scenario.NODE1_ADDRESS, 30080, sourcePortFor(Scenario.NODE1_ADDRESS, 30080, s.xc), true);
+    checkExternal(
+        Scenario.NODE2_ADDRESS, 30080, sourcePortFor(Scenario.NODE2_ADDRESS, 30080, s.xb), false);
+    checkExternal(
+        Scenario.NODE2_ADDRESS, 30080, sourcePortFor(Scenario.NODE2_ADDRESS, 30080, s.xc), true);
+    // No route at the gateway: a pod's own address in a network without route targets.
+    checkExternal(s.xa.address(), 8080, sourcePort++, false);
+  }
+
+  /** A source port from the gateway for which the flow's hash picks {@code backend}. */
+  private int sourcePortFor(String to, int port, Pod backend) {
+    while (true) {
+      int sport = sourcePort++;
+      Verdict v =
+          scenario.world.read(
+              view -> {
+                List<Step> steps = new ArrayList<>();
+                ForwardingModel.fromGateway(
+                    view, Protocol.TCP, LinuxGateway.ADDRESS, sport, to, port, steps, -1);
+                return new Verdict(
+                    steps.stream().anyMatch(st -> st.detail().contains(backend.address())),
+                    null,
+                    "",
+                    List.of());
+              });
+      if (v.delivered()) {
+        return sport;
+      }
+    }
+  }
+
+  /** A connection from the gateway's namespace, through the model and through the kernel. */
+  private void checkExternal(String to, int port, int sport) {
+    checkExternal(to, port, sport, null);
+  }
+
+  private void checkExternal(String to, int port, int sport, Boolean expected) {
+    List<Step> steps = new ArrayList<>();
+    Verdict model =
+        scenario.world.read(
+            v ->
+                ForwardingModel.fromGateway(
+                    v, Protocol.TCP, LinuxGateway.ADDRESS, sport, to, port, steps, -1));
+    String what = "outside:" + sport + " -> " + to + ":" + port;
+    if (expected != null) {
+      assertThat(model.delivered()).as("the model on %s: %s", what, steps).isEqualTo(expected);
+    }
+    String name =
+        model.delivered()
+            ? scenario.world.read(v -> v.endpoint(model.destinationInterface()).displayName())
+            : null;
+    String reply = lab.connect(gatewayNs, to, port, sport);
+    String expectedReply = name == null ? null : port == 9090 ? "y/b:9090" : name;
+    assertThat(reply).as("kernel vs model on %s (model: %s)", what, steps).isEqualTo(expectedReply);
+  }
+
+  @Test
+  @Order(5)
+  void aSecondReconcileWritesNothing() {
+    long start = System.nanoTime();
+    Map<String, ReconcileReport> reports = reconcileAll();
+    LOG.info("converged reconcile of two nodes in {} ms", (System.nanoTime() - start) / 1_000_000);
+    for (Map.Entry<String, ReconcileReport> e : reports.entrySet()) {
+      ReconcileReport r = e.getValue();
+      assertThat(r.changes()).isEmpty();
+      assertThat(r.writes()).isZero();
+      assertThat(r.reads()).isEqualTo(e.getKey().equals("gateway") ? 3 : 9);
+    }
+  }
+
+  @Test
+  @Order(6)
   void whatIsRemovedByHandIsRestoredByTheNextReconcile() {
     String n1 = nodeNs.get(Scenario.NODE1);
     NodeState s1 = scenario.render(Scenario.NODE1);
@@ -236,7 +349,7 @@ class LinuxNodeNamespaceTest {
   }
 
   @Test
-  @Order(4)
+  @Order(7)
   void deletedObjectsTakeTheirKernelStateWithThem() {
     Endpoint xc = scenario.world.endpoint(scenario.xc.vmi());
     String xcDevice = scenario.render(Scenario.NODE1).pod(scenario.xc.id()).hostDevice();
@@ -254,6 +367,7 @@ class LinuxNodeNamespaceTest {
       ReconcileReport r = e.getValue().update(scenario.render(e.getKey()));
       assertThat(r.reads()).isZero();
     }
+    scenario.world.read(gateway::reconcile);
 
     String n1 = nodeNs.get(xc.node());
     assertThat(lab.run("ip", "-n", n1, "link", "show")).doesNotContain(xcDevice);
@@ -274,8 +388,14 @@ class LinuxNodeNamespaceTest {
   }
 
   @Test
-  @Order(5)
+  @Order(8)
   void teardownLeavesNoDeviceRouteRuleTableOrNamespaceBehind() {
+    gateway.teardown();
+    assertThat(lab.run("ip", "netns", "exec", gatewayNs, "nft", "list", "tables"))
+        .doesNotContain("weft");
+    assertThat(lab.run("ip", "-n", gatewayNs, "rule", "show"))
+        .doesNotContain("" + LinuxGateway.RULE_PRIORITY + ":");
+    assertThat(gateway.teardown().writes()).isZero();
     for (Map.Entry<String, LinuxNode> e : nodes.entrySet()) {
       e.getValue().teardown();
       String ns = nodeNs.get(e.getKey());

@@ -107,9 +107,16 @@ class NodeRendererTest {
         .extracting(Nft.Element::text)
         .containsExactlyInAnyOrder(
             n1.network(s.red.fqName()).vni() + " . " + Scenario.VIP + " . 6 . 80 : jump " + chain,
-            n1.network(s.blue.fqName()).vni() + " . " + Scenario.VIP + " . 6 . 80 : jump " + chain);
+            n1.network(s.blue.fqName()).vni() + " . " + Scenario.VIP + " . 6 . 80 : jump " + chain,
+            // web's floating IP, which red reaches through public (joined to red only)
+            n1.network(s.red.fqName()).vni()
+                + " . "
+                + Scenario.WEB_FIP
+                + " . 6 . 80 : jump svc4_n2_"
+                + Integer.toHexString(n1.network(s.pub.fqName()).vni()));
     assertThat(n1.nft().set("svc_backends4").elements())
         .extracting(Nft.Element::text)
+        .filteredOn(e -> e.contains(Scenario.VIP))
         .containsExactly(
             services + " . " + Scenario.VIP + " . 6 . 80 . 0 : 10.32.0.2 . 8080",
             services + " . " + Scenario.VIP + " . 6 . 80 . 1 : 10.32.0.3 . 8080");
@@ -130,7 +137,9 @@ class NodeRendererTest {
     assertThat(n1.nft().set("nodeports").elements())
         .extracting(Nft.Element::text)
         .containsExactly("6 . 30080 : jump nodeport4_n2");
-    int red = n1.network(s.red.fqName()).vni();
+    // (with the marks of a flow from outside whose source is translated when it leaves for
+    // another node)
+    long red = n1.network(s.red.fqName()).vni() | Naming.EXTERNAL_MARK | Naming.MASQUERADE_MARK;
     assertThat(n1.nft().set("nodeport_nets").elements())
         .extracting(Nft.Element::text)
         .containsExactly("6 . 30080 . 0 : " + red, "6 . 30080 . 1 : " + red);
@@ -152,7 +161,10 @@ class NodeRendererTest {
             .orElseThrow();
     assertThat(n2.nft().set("np_in4").elements())
         .extracting(Nft.Element::keyText)
-        .containsExactly(xb + " . 0.0.0.0-255.255.255.255 . " + id.value() + " . 6 . 8080");
+        .contains(xb + " . 0.0.0.0-255.255.255.255 . " + id.value() + " . 6 . 8080")
+        // and the underlay but the gateway (ipBlock 10.64.0.0/24 except 10.64.0.1/32), whatever
+        // their identity
+        .contains(xb + " . 10.64.0.0 . 0-" + (Long.parseLong(id.value()) - 1) + " . 6 . 8080");
   }
 
   @Test

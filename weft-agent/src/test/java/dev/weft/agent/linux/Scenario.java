@@ -46,15 +46,19 @@ import java.util.Map;
  * green; service {@code web} (VIP {@value #VIP}:80, node port 30080) on two red backends on
  * different nodes; a floating IP ({@value #FIP}) of network public, joined to red only, on blue's
  * {@code y/b}; and NetworkPolicy {@code x/web-from-a}: red's {@code x/b} accepts port 8080 only
- * from pods {@code pod=a} of its own namespace.
+ * from pods {@code pod=a} of its own namespace, and from the underlay (10.64.0.0/24) but not from
+ * the gateway's own address. Public has route targets: the gateway reaches y/b's floating IP and
+ * {@code web}'s floating IP {@value #WEB_FIP} from outside, which public's ACL passes except tcp
+ * port 9090.
  */
 final class Scenario implements AutoCloseable {
   static final String NODE1 = "node-1";
   static final String NODE2 = "node-2";
-  static final String NODE1_ADDRESS = "172.31.250.1";
-  static final String NODE2_ADDRESS = "172.31.250.2";
+  static final String NODE1_ADDRESS = "10.64.0.11";
+  static final String NODE2_ADDRESS = "10.64.0.12";
   static final String VIP = "10.96.0.10";
   static final String FIP = "10.99.0.5";
+  static final String WEB_FIP = "10.99.0.50";
 
   final World world = new World();
   final VirtualRouter node1 = router(NODE1, NODE1_ADDRESS);
@@ -63,7 +67,7 @@ final class Scenario implements AutoCloseable {
   final VirtualNetwork blue = network("blue");
   final VirtualNetwork green = network("green");
   final VirtualNetwork services = network("services");
-  final VirtualNetwork pub = network("public");
+  final VirtualNetwork pub = World.exported(network("public"), "target:64512:100");
   final FloatingIpPool pool = World.floatingIpPool("pool", pub);
   final NetworkPolicy redBlue =
       World.policy(
@@ -80,6 +84,20 @@ final class Scenario implements AutoCloseable {
   final NetworkPolicy redServices = World.policy("red-services", pass(red, "<>", services));
   final NetworkPolicy blueServices = World.policy("blue-services", pass(blue, "<>", services));
   final NetworkPolicy redPublic = World.policy("red-public", pass(red, "<>", pub));
+
+  /** What outside may send into public: anything but tcp port 9090. */
+  final NetworkPolicy outsidePublic =
+      World.policy(
+          "outside-public",
+          rule(
+              Action.DENY,
+              Protocol.TCP,
+              dev.weft.model.AddressMatch.ANY,
+              null,
+              ">",
+              World.net(pub),
+              World.ports(9090)),
+          rule(Action.PASS, dev.weft.model.AddressMatch.ANY, ">", World.net(pub)));
 
   /** red, namespace x. */
   final Pod xa = labelled(pod("x", "a", red, node1, "10.32.0.1"), labels("pod=a"));
@@ -118,9 +136,15 @@ final class Scenario implements AutoCloseable {
           List.of(Ref.to(yb.vmi())),
           null);
 
+  /** A floating IP of the public pool fronting {@code web}: its backends from outside. */
+  final FloatingIp webFip = World.floatingIp("web", pool, WEB_FIP, web);
+
   final FirewallPolicy webFromA =
       Policies.policy("x", "web-from-a", sel("pod=b"))
           .ingress(Policies.rule(peers(Policies.pods(sel("pod=a"))), ports(tcp(8080))))
+          .ingress(
+              Policies.rule(
+                  peers(Policies.block("10.64.0.0/24", "10.64.0.1/32")), ports(tcp(8080))))
           .build();
 
   List<Pod> pods() {
@@ -128,10 +152,10 @@ final class Scenario implements AutoCloseable {
   }
 
   Scenario build() {
-    world.put(node1, node2, redBlue, redServices, blueServices, redPublic);
+    world.put(node1, node2, redBlue, redServices, blueServices, redPublic, outsidePublic);
     world.put(
         linked(red, link(redBlue, 0), link(redServices, 1), link(redPublic, 2)),
-        linked(pub, link(redPublic, 0)),
+        linked(pub, link(redPublic, 0), link(outsidePublic, 1)),
         linked(blue, link(redBlue, 0), link(blueServices, 1)),
         linked(services, link(redServices, 0), link(blueServices, 1)),
         green);
@@ -139,7 +163,7 @@ final class Scenario implements AutoCloseable {
         namespace("x", labels("ns=x")), namespace("y", labels("ns=y")), namespace("z", labels("")));
     world.put(xa, xb, xc, ya, yb, za);
     world.put(service());
-    world.put(pool, ybFip);
+    world.put(pool, ybFip, webFip);
     world.put(webFromA);
     return this;
   }

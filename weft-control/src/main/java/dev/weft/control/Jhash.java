@@ -1,6 +1,7 @@
-package dev.weft.agent.linux;
+package dev.weft.control;
 
-import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 
 /**
  * The kernel's choice of a service backend, computed in Java: nftables' {@code jhash ip saddr . th
@@ -9,11 +10,18 @@ import java.math.BigInteger;
  * zeros to 4 bytes), scaled to {@code [0, N)} by {@code reciprocal_scale}. Knowing it lets the
  * forwarding model pick, for a 5-tuple, exactly the backend every node's kernel picks (the seed is
  * fixed, {@link #SEED}: left out, the kernel would draw a random one per rule and nodes would
- * disagree), and lets tests predict which backend answers.
+ * disagree), and lets tests predict which backend answers. The one implementation of the choice:
+ * the forwarding model, the nftables renderer and the gateway all call it.
  */
 public final class Jhash {
   /** The seed of every service's hash: "Weft". */
   public static final int SEED = 0x57656674;
+
+  /**
+   * The seed of the gateway router's choice of a node for a floating IP ("Gate"): another seed than
+   * the nodes' so that the node's choice among its local backends is independent of the gateway's.
+   */
+  public static final int GATEWAY_SEED = 0x47617465;
 
   private static final int INIT = 0xdeadbeef;
 
@@ -25,43 +33,65 @@ public final class Jhash {
    */
   public static int backend(
       String source, int sourcePort, String destination, int destinationPort, int n) {
+    return backend(source, sourcePort, destination, destinationPort, n, SEED);
+  }
+
+  /** {@link #backend(String, int, String, int, int)} with another seed. */
+  public static int backend(
+      String source, int sourcePort, String destination, int destinationPort, int n, int seed) {
     boolean v6 = source.indexOf(':') >= 0;
     int addr = v6 ? 16 : 4;
     byte[] key = new byte[2 * addr + 8];
-    put(key, 0, Nft.number(source), addr);
+    put(key, 0, bytes(source), addr);
     key[addr] = (byte) (sourcePort >>> 8);
     key[addr + 1] = (byte) sourcePort;
-    put(key, addr + 4, Nft.number(destination), addr);
+    put(key, addr + 4, bytes(destination), addr);
     key[2 * addr + 4] = (byte) (destinationPort >>> 8);
     key[2 * addr + 5] = (byte) destinationPort;
-    return scale(hash(key, SEED), n);
+    return scale(hash(key, seed), n);
   }
 
   /** The index, out of {@code n}, for the addresses alone: floating IPs' ECMP, with no ports. */
   public static int backend(String source, String destination, int n) {
+    return backend(source, destination, n, SEED);
+  }
+
+  /** {@link #backend(String, String, int)} with another seed. */
+  public static int backend(String source, String destination, int n, int seed) {
     boolean v6 = source.indexOf(':') >= 0;
     int addr = v6 ? 16 : 4;
     byte[] key = new byte[2 * addr];
-    put(key, 0, Nft.number(source), addr);
-    put(key, addr, Nft.number(destination), addr);
-    return scale(hash(key, SEED), n);
+    put(key, 0, bytes(source), addr);
+    put(key, addr, bytes(destination), addr);
+    return scale(hash(key, seed), n);
   }
 
-  private static void put(byte[] key, int at, BigInteger v, int len) {
-    byte[] raw = v.toByteArray();
+  private static void put(byte[] key, int at, byte[] raw, int len) {
     int n = Math.min(raw.length, len);
     System.arraycopy(raw, raw.length - n, key, at + len - n, n);
   }
 
+  /** An address literal's bytes (never a name lookup: the address is validated upstream). */
+  private static byte[] bytes(String address) {
+    if (!Character.isDigit(address.charAt(0)) && address.indexOf(':') < 0) {
+      throw new IllegalArgumentException("not an address literal: " + address);
+    }
+    try {
+      return InetAddress.getByName(address).getAddress();
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("not an address literal: " + address, e);
+    }
+  }
+
   /** {@code reciprocal_scale}: {@code (h * n) >> 32}, unsigned. */
-  static int scale(int h, int n) {
+  public static int scale(int h, int n) {
     return (int) (((h & 0xffffffffL) * n) >>> 32);
   }
 
   /**
    * lookup3's {@code jhash()} as in the kernel's {@code <linux/jhash.h>}, on a little-endian CPU.
    */
-  static int hash(byte[] k, int initval) {
+  public static int hash(byte[] k, int initval) {
     int length = k.length;
     int a = INIT + length + initval;
     int b = a;
