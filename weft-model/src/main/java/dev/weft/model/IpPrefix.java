@@ -58,12 +58,14 @@ public record IpPrefix(String cidr) {
     return new IPAddressString(cidr).getAddress().toPrefixBlock();
   }
 
+  // family() and length() read the canonical text: they are on renderers' hot paths, where
+  // parsing the prefix again for each call dominated a node's render.
   public IpFamily family() {
-    return block().isIPv4() ? IpFamily.V4 : IpFamily.V6;
+    return cidr.indexOf(':') >= 0 ? IpFamily.V6 : IpFamily.V4;
   }
 
   public int length() {
-    return block().getNetworkPrefixLength();
+    return Integer.parseInt(cidr, cidr.indexOf('/') + 1, cidr.length(), 10);
   }
 
   /** Number of addresses in the prefix. */
@@ -98,7 +100,44 @@ public record IpPrefix(String cidr) {
 
   /** Parses a single address (no prefix length) into canonical text; throws on bad input. */
   public static String canonicalAddress(String text) {
+    if (isCanonicalV4(text)) {
+      return text; // the common case, answered without the parser
+    }
     return parseAddress(text).toCanonicalString();
+  }
+
+  /** Whether {@code s} is a dotted quad of decimal octets without leading zeros. */
+  static boolean isCanonicalV4(String s) {
+    if (s == null) {
+      return false;
+    }
+    int parts = 0;
+    int i = 0;
+    int n = s.length();
+    while (i < n) {
+      int start = i;
+      int value = 0;
+      while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9' && i - start < 3) {
+        value = value * 10 + (s.charAt(i) - '0');
+        i++;
+      }
+      int digits = i - start;
+      if (digits == 0 || value > 255 || (digits > 1 && s.charAt(start) == '0')) {
+        return false;
+      }
+      parts++;
+      if (i == n) {
+        break;
+      }
+      if (s.charAt(i) != '.' || parts == 4) {
+        return false;
+      }
+      i++;
+      if (i == n) {
+        return false;
+      }
+    }
+    return parts == 4;
   }
 
   static IPAddress parseAddress(String text) {

@@ -27,7 +27,7 @@ final class Addresses {
 
   /** {@code p} as canonical CIDR: network address, then length. */
   static String prefix(IpPrefix p) {
-    return canonical(p.block().getLower().withoutPrefixLength().toString()) + "/" + p.length();
+    return p.cidr(); // held canonical: network address, then length
   }
 
   /** {@code text} ({@code default}, an address, or CIDR) as canonical CIDR of {@code family}. */
