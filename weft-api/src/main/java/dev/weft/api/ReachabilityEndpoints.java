@@ -10,11 +10,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code GET /probe?from=pods|external&to=pods|services&port=80/TCP&port=...&timeout=SECONDS} and
- * {@code GET /trace?source=NS/POD|external&destination=NS/POD|service/NS/NAME|ADDRESS&port=80/TCP}
- * (from {@code external}, a service is traced through its first way in: a floating IP, else a node
- * port; an address may be a node's, with a node port as the port); 503 when the server has no
- * forwarding model.
+ * {@code GET
+ * /probe?from=pods|external&to=pods|services&port=80/TCP&port=...&timeout=SECONDS[&real=true]}
+ * ({@code real}: measured in the lab, 400 without one) and {@code GET
+ * /trace?source=NS/POD|external&destination=NS/POD|service/NS/NAME|ADDRESS&port=80/TCP} (from
+ * {@code external}, a service is traced through its first way in: a floating IP, else a node port;
+ * an address may be a node's, with a node port as the port); 503 when the server has no forwarding
+ * model.
  */
 final class ReachabilityEndpoints {
   static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
@@ -51,7 +53,13 @@ final class ReachabilityEndpoints {
     }
     try {
       return Reply.ok(
-          r.probe(new Reachability.ProbeRequest(from, to, List.copyOf(ports), timeout(ctx))));
+          r.probe(
+              new Reachability.ProbeRequest(
+                  from,
+                  to,
+                  List.copyOf(ports),
+                  timeout(ctx),
+                  "true".equals(Http.query(ctx, "real")))));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw ApiException.unavailable("interrupted while waiting for convergence");

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       UpCommand.class,
       KubeApiCommand.class,
+      AgentCommand.class,
       ApplyCommand.class,
       DeleteCommand.class,
       GetCommand.class,

@@ -39,7 +39,11 @@ final class ProbeCommand implements Callable<Integer> {
               + " destination pod declares")
   List<String> ports = new ArrayList<>();
 
-  @Option(names = "--real", description = "Measure with real connections (needs the lab)")
+  @Option(
+      names = "--real",
+      description =
+          "Measure with real connections from inside each source pod's network namespace (from"
+              + " the gateway's for --from external); needs weft up --lab")
   boolean real;
 
   @Mixin ConvergedOutput out;
@@ -55,12 +59,6 @@ final class ProbeCommand implements Callable<Integer> {
     if (!List.of("pods", "services").contains(to)) {
       throw new IllegalArgumentException("--to " + to + ": expected pods or services");
     }
-    if (real) {
-      throw new IllegalArgumentException(
-          "--real measures with real connections between pods of the lab (weft up --lab), which"
-              + " this build does not have; without --real the matrix comes from the forwarding"
-              + " model");
-    }
     StringBuilder query =
         new StringBuilder("/probe?from=")
             .append(ServerClient.encode(from))
@@ -71,13 +69,27 @@ final class ProbeCommand implements Callable<Integer> {
     for (String p : ports) {
       query.append("&port=").append(ServerClient.encode(p));
     }
+    if (real) {
+      query.append("&real=true");
+    }
     JsonNode result = server.client().get(query.toString());
+    if (result.path("excluded").size() > 0) {
+      System.err.println(
+          "weft probe --real: left out what the lab cannot measure: "
+              + String.join(", ", texts(result.path("excluded"))));
+    }
     ObjectNode contract = JSON.createObjectNode();
     contract.set("sources", result.path("sources"));
     contract.set("destinations", result.path("destinations"));
     contract.set("matrix", result.path("matrix"));
     return out.print(
         "probe", "matrix", contract, result.path("convergence"), ProbeCommand::printText);
+  }
+
+  private static List<String> texts(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.asText()));
+    return out;
   }
 
   /** Destinations numbered in a legend, one row per source: wide matrices stay readable. */

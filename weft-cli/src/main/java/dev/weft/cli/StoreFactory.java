@@ -15,6 +15,20 @@ final class StoreFactory {
   private StoreFactory() {}
 
   /**
+   * The URL another process (a lab's agent) opens for the same store: {@code url}, or the default
+   * SQLite file's, as an absolute path.
+   */
+  static String url(String url, Path dataDir) {
+    if (url == null || url.isBlank()) {
+      return "sqlite:" + dataDir.toAbsolutePath().resolve("weft.db");
+    }
+    if (url.startsWith("sqlite:")) {
+      return "sqlite:" + Path.of(url.substring("sqlite:".length())).toAbsolutePath();
+    }
+    return url;
+  }
+
+  /**
    * Opens {@code url}; null or blank means SQLite in {@code dataDir/weft.db}.
    *
    * @throws IllegalArgumentException if {@code url} is neither form, saying what is expected

@@ -1,6 +1,8 @@
 package dev.weft.cli;
 
+import dev.weft.cli.lab.Lab;
 import dev.weft.kube.ClusterConfig;
+import dev.weft.kube.embedded.PodSandboxes;
 import dev.weft.kube.leader.ActiveStandby;
 import dev.weft.kube.leader.LeaderElectionConfig;
 import dev.weft.model.FqName;
@@ -139,7 +141,12 @@ final class UpCommand implements Callable<Integer> {
       description = "Seconds between renewals and tries (default: ${DEFAULT-VALUE})")
   double retryPeriodSeconds;
 
-  @Option(names = "--lab", description = "Make the embedded nodes real network namespaces")
+  @Option(
+      names = "--lab",
+      description =
+          "Make the embedded nodes real network namespaces on this machine, with an agent each, the"
+              + " CNI plugin run for every pod and a gateway; weft probe --real measures there"
+              + " (needs root, iproute2, nftables)")
   boolean lab;
 
   /** The --lease* and --*-period flags, validated. */
@@ -159,9 +166,10 @@ final class UpCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (lab) {
+    if (lab && (kubeconfig != null || inCluster)) {
       throw new IllegalArgumentException(
-          "--lab needs the Linux dataplane, which is not part of this build yet");
+          "--lab makes the embedded cluster's nodes real network namespaces; it cannot be used"
+              + " with --kubeconfig or --in-cluster, whose nodes are real already");
     }
     WeftSettings settings = config == null ? WeftSettings.defaults() : WeftSettings.read(config);
     ClusterConfig cluster = settings.cluster();
@@ -189,6 +197,8 @@ final class UpCommand implements Callable<Integer> {
     int apiPort =
         address.port(port, spec.commandLine().getParseResult().hasMatchedOption("--port"));
     long started = System.nanoTime();
+    // Made before the server so that the kubelet stand-in holds every pod until the lab is up.
+    Lab theLab = lab ? Lab.create(dataDir, StoreFactory.url(store, dataDir)) : null;
     WeftServer server =
         WeftServer.start(
             new WeftServer.Options(
@@ -203,17 +213,28 @@ final class UpCommand implements Callable<Integer> {
                 workers,
                 inCluster,
                 apiSecurity.security()),
-            election);
+            election,
+            theLab == null ? PodSandboxes.NONE : theLab.sandboxes());
     CountDownLatch stopped = new CountDownLatch(1);
+    // Also on SIGTERM: the JVM runs shutdown hooks for it as for Ctrl-C. The lab's processes and
+    // namespaces go first, while the server they talk to still runs.
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   System.out.println("weft: stopping");
+                  if (theLab != null) {
+                    theLab.close();
+                  }
                   server.close();
                   stopped.countDown();
                 },
                 "weft-shutdown"));
+    if (theLab != null) {
+      System.out.println(
+          "weft: starting the lab " + theLab.prefix() + " (see " + dataDir.resolve("lab") + ")");
+      theLab.start(server.client(), server.compiler(), server.reachability());
+    }
     System.out.printf(
         "weft: up in %.1f s%n"
             + "  config API      %s  (%s; try: curl %s%s/virtual-networks)%n"
@@ -241,6 +262,9 @@ final class UpCommand implements Callable<Integer> {
         cluster.publicFipPool() == null
             ? ""
             : ", global floating-IP pool " + cluster.publicFipPool());
+    if (theLab != null) {
+      theLab.describe(System.out);
+    }
     if (manifests != null) {
       server.awaitIdle(Duration.ofSeconds(30));
       int failed =

@@ -9,6 +9,7 @@ import dev.weft.kube.ClusterConfig;
 import dev.weft.kube.KubeManager;
 import dev.weft.kube.Processed;
 import dev.weft.kube.embedded.EmbeddedKubernetes;
+import dev.weft.kube.embedded.PodSandboxes;
 import dev.weft.kube.embedded.StandIns;
 import dev.weft.kube.leader.ActiveStandby;
 import dev.weft.kube.leader.LeaderElectionConfig;
@@ -78,6 +79,8 @@ public final class WeftServer implements AutoCloseable {
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private final Options options;
   private final LeaderElectionConfig election;
+  private PodSandboxes sandboxes = PodSandboxes.NONE;
+  private Reachability reachability;
   private ObjectStore objects;
   private KubeManager manager;
   private ActiveStandby activeStandby;
@@ -103,7 +106,17 @@ public final class WeftServer implements AutoCloseable {
    * while it leads. On failure closes what was started and rethrows.
    */
   public static WeftServer start(Options options, LeaderElectionConfig election) throws Exception {
+    return start(options, election, PodSandboxes.NONE);
+  }
+
+  /**
+   * As {@link #start(Options, LeaderElectionConfig)}, the embedded kubelet stand-in setting up each
+   * pod's sandbox through {@code sandboxes} (the lab) before it marks the pod Running.
+   */
+  public static WeftServer start(
+      Options options, LeaderElectionConfig election, PodSandboxes sandboxes) throws Exception {
     WeftServer server = new WeftServer(options, election);
+    server.sandboxes = sandboxes;
     try {
       server.startAll();
       return server;
@@ -130,7 +143,8 @@ public final class WeftServer implements AutoCloseable {
       KubernetesClient standInClient = embedded.newClient();
       resources.push(standInClient);
       standIns =
-          new StandIns(standInClient, options.nodes(), options.cluster().serviceSubnets(), clock);
+          new StandIns(standInClient, options.nodes(), options.cluster().serviceSubnets(), clock)
+              .withSandboxes(sandboxes);
       resources.push(standIns);
       standIns.start();
       client = embedded.newClient();
@@ -165,9 +179,10 @@ public final class WeftServer implements AutoCloseable {
     compiler = Compiler.follow(objects.cache());
     resources.push(compiler);
     FabricGateway gateway = new FabricGateway(client);
+    reachability = new Reachability(compiler, gateway, this::converge);
     api =
         new ConfigApiServer(objects, gateway, ipam)
-            .withReachability(new Reachability(compiler, gateway, this::converge))
+            .withReachability(reachability)
             .withStatus(() -> java.util.Map.of("kubeManager", leadershipFields()))
             .withSecurity(options.apiSecurity());
     resources.push(api);
@@ -199,6 +214,16 @@ public final class WeftServer implements AutoCloseable {
   private Convergence.Result converge(Duration timeout) throws InterruptedException {
     Processed p = manager.awaitProcessed(timeout);
     return new Convergence.Result(p.reached(), p.storeRevision(), p.reached() ? "" : p.describe());
+  }
+
+  /** What serves {@code probe} and {@code trace}. */
+  public Reachability reachability() {
+    return reachability;
+  }
+
+  /** The store's URL for another process to open (a lab's agents). */
+  public String storeUrl() {
+    return StoreFactory.url(options.store(), options.dataDir());
   }
 
   /** The compiled forwarding state. */

@@ -35,6 +35,7 @@ final class InProcessWeft implements AutoCloseable {
 
   private final Path dataDir;
   private final WeftServer server;
+  private dev.weft.cli.lab.Lab lab;
 
   /** What one command did. */
   record Run(int exitCode, String out, String err) {}
@@ -55,24 +56,42 @@ final class InProcessWeft implements AutoCloseable {
 
   /** As {@link #start()}, with the settings of a {@code weft up --config} file. */
   static InProcessWeft start(WeftSettings settings) throws Exception {
+    return start(settings, false);
+  }
+
+  /**
+   * As {@link #start(WeftSettings)}; {@code lab}: as {@code weft up --lab}, the nodes real network
+   * namespaces with their agents, pods wired by the CNI plugin (needs root, ip and nft).
+   */
+  static InProcessWeft start(WeftSettings settings, boolean lab) throws Exception {
     Path dir = Files.createTempDirectory("weft-test-");
     WeftServer server;
+    dev.weft.cli.lab.Lab theLab = null;
     try {
+      if (lab) {
+        theLab = dev.weft.cli.lab.Lab.create(dir, StoreFactory.url(null, dir));
+      }
       server =
           WeftServer.start(
               new WeftServer.Options(
-                  dir, "127.0.0.1", 0, null, 0, null, settings.cluster(), settings.nodes(), 4));
+                  dir, "127.0.0.1", 0, null, 0, null, settings.cluster(), settings.nodes(), 4),
+              dev.weft.kube.leader.LeaderElectionConfig.defaults(),
+              theLab == null ? dev.weft.kube.embedded.PodSandboxes.NONE : theLab.sandboxes());
     } catch (Exception | Error e) {
       deleteRecursively(dir);
       throw e;
     }
     InProcessWeft weft = new InProcessWeft(dir, server);
+    weft.lab = theLab;
     try {
+      if (theLab != null) {
+        theLab.start(server.client(), server.compiler(), server.reachability());
+      }
       await()
           .atMost(Duration.ofSeconds(30))
           .pollInterval(Duration.ofMillis(50))
           .until(() -> weft.objectNames("virtual-networks").contains(DEFAULT_POD_NETWORK));
-    } catch (RuntimeException | Error e) {
+    } catch (Exception | Error e) {
       weft.close();
       throw e;
     }
@@ -191,8 +210,8 @@ final class InProcessWeft implements AutoCloseable {
     List<String> waiting = new ArrayList<>();
     try {
       await()
-          .atMost(Duration.ofSeconds(30))
-          .pollInterval(Duration.ofMillis(20))
+          .atMost(Duration.ofSeconds(lab == null ? 30 : 180))
+          .pollInterval(Duration.ofMillis(lab == null ? 20 : 200))
           .until(
               () -> {
                 waiting.clear();
@@ -207,13 +226,22 @@ final class InProcessWeft implements AutoCloseable {
                 return waiting.isEmpty();
               });
     } catch (ConditionTimeoutException e) {
-      throw new AssertionError("pods not " + what + " after 30 s: " + waiting, e);
+      throw new AssertionError(
+          "pods not " + what + " after " + (lab == null ? 30 : 180) + " s: " + waiting, e);
     }
+  }
+
+  /** The lab, or null. */
+  dev.weft.cli.lab.Lab lab() {
+    return lab;
   }
 
   @Override
   public void close() {
     try {
+      if (lab != null) {
+        lab.close();
+      }
       server.close();
     } finally {
       deleteRecursively(dataDir);

@@ -141,6 +141,7 @@ public final class Introspection implements AutoCloseable {
     o.put("startRevision", s.startRevision());
     o.put("compiledRevision", s.compiledRevision());
     o.put("renderedRevision", s.renderedRevision());
+    o.put("programmedRevision", s.programmedRevision());
     o.put("lastReconcile", s.lastReconcile() == null ? null : s.lastReconcile().toString());
     ReconcileReport r = s.lastReport();
     if (r != null) {
@@ -267,6 +268,7 @@ public final class Introspection implements AutoCloseable {
     row(h, "store revision", text(s.path("store").get("revision")));
     row(h, "compiled revision", text(s.get("compiledRevision")));
     row(h, "rendered revision", text(s.get("renderedRevision")));
+    row(h, "programmed revision", text(s.get("programmedRevision")));
     row(h, "revision at start", text(s.get("startRevision")));
     row(h, "last reconcile", text(s.get("lastReconcile")));
     row(h, "last report", text(s.get("lastReport")));

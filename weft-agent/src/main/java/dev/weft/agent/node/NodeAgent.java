@@ -109,6 +109,9 @@ public final class NodeAgent implements AutoCloseable {
    *     the compiled view reaches it
    * @param compiledRevision the store revision the compiled view is at
    * @param renderedRevision the compiled revision of {@code desired}
+   * @param programmedRevision the compiled revision the kernel holds: the one it last took in full
+   *     (an update or reconcile without a failed step), or a later one when no compiled change came
+   *     since; what a caller waits for to know that a change is in effect on this node
    * @param desired the node's state as last rendered (null before the first render)
    * @param lastReconcile when the last full reconcile ended (null: none yet)
    * @param lastReport what the last update or reconcile did (null: none yet)
@@ -124,6 +127,7 @@ public final class NodeAgent implements AutoCloseable {
       long startRevision,
       long compiledRevision,
       long renderedRevision,
+      long programmedRevision,
       NodeState desired,
       Instant lastReconcile,
       ReconcileReport lastReport,
@@ -159,6 +163,15 @@ public final class NodeAgent implements AutoCloseable {
   private volatile String notReady = "starting";
   private volatile NodeState desired;
   private volatile long renderedRevision;
+  private volatile long programmedRevision;
+
+  /** Compiled changes seen (counted before the compiler advances its revision past them). */
+  private final java.util.concurrent.atomic.AtomicLong changeCount =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** {@link #changeCount} when the last successful attempt began rendering. */
+  private volatile long programmedChanges = -1;
+
   private volatile Instant lastReconcile;
   private volatile ReconcileReport lastReport;
   private volatile String lastError;
@@ -251,6 +264,7 @@ public final class NodeAgent implements AutoCloseable {
 
   /** Called on the compiling thread: schedules one debounced update. */
   private void changed() {
+    changeCount.incrementAndGet();
     if (!closed && updatePending.compareAndSet(false, true)) {
       try {
         kernel.schedule(this::updateNow, options.debounce().toMillis(), TimeUnit.MILLISECONDS);
@@ -282,11 +296,15 @@ public final class NodeAgent implements AutoCloseable {
    */
   private ReconcileReport attempt(String why, boolean full) {
     try {
+      long seen = changeCount.get();
       NodeState state = render();
       if (state == null) {
         return null;
       }
+      long revision = renderedRevision;
       ReconcileReport r = full ? linux.reconcile(state) : linux.update(state);
+      programmedRevision = revision;
+      programmedChanges = seen;
       lastReport = r;
       if (full) {
         lastReconcile = clock.instant();
@@ -561,14 +579,23 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   public Status status() {
+    // The compiler calls its listeners before it advances its revision: read the revision first,
+    // and a revision whose changes were all counted before the last successful render is in the
+    // kernel, even when nothing in it concerned this node.
+    long compiled = compiler == null ? 0 : compiler.revision();
+    long programmed = programmedRevision;
+    if (failures == 0 && programmedChanges == changeCount.get()) {
+      programmed = Math.max(programmed, compiled);
+    }
     return new Status(
         options.node(),
         options.netns(),
         ready,
         notReady,
         startRevision,
-        compiler == null ? 0 : compiler.revision(),
+        compiled,
         renderedRevision,
+        programmed,
         desired,
         lastReconcile,
         lastReport,

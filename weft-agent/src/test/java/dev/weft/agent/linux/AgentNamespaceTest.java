@@ -213,6 +213,17 @@ class AgentNamespaceTest {
 
   @Test
   @Order(5)
+  void theProgrammedRevisionFollowsEveryCompiledChangeEvenOnesForOtherNodes() {
+    // A pod of node-2 changes nothing on node-1, and still the agent says it holds that revision.
+    long revision = world.put(pod("x", "f", red, node2, "10.32.0.6"));
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> agent.node().status().programmedRevision() >= revision);
+    assertThat(agent.node().status().failures()).isZero();
+  }
+
+  @Test
+  @Order(5)
   void statusCheckAndIntrospectionReportTheNode() throws Exception {
     assertThat(
             cni.call(CniClient.JSON.createObjectNode().put("command", "STATUS"))

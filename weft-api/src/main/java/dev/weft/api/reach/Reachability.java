@@ -58,9 +58,42 @@ public final class Reachability {
   /**
    * What a probe asks: {@code from} pods|external, {@code to} pods|services, ports (may be empty).
    */
-  public record ProbeRequest(String from, String to, List<PortSpec> ports, Duration timeout) {}
+  public record ProbeRequest(
+      String from, String to, List<PortSpec> ports, Duration timeout, boolean real) {
+    /** Through the forwarding model. */
+    public ProbeRequest(String from, String to, List<PortSpec> ports, Duration timeout) {
+      this(from, to, ports, timeout, false);
+    }
+  }
+
+  private volatile RealProbe realProbe;
+
+  /**
+   * Serves {@code probe} with {@code real} set through {@code probe} (the lab); until then such a
+   * probe is refused.
+   */
+  public Reachability withRealProbe(RealProbe probe) {
+    this.realProbe = probe;
+    return this;
+  }
 
   public ObjectNode probe(ProbeRequest req) throws InterruptedException {
+    RealProbe real = req.real() ? realProbe : null;
+    if (req.real()) {
+      if (real == null) {
+        throw ApiException.badRequest(
+            "--real measures with real connections between the pods of the lab, and this Weft"
+                + " runs none: start it with weft up --lab (root, iproute2, nftables); without"
+                + " --real the matrix comes from the forwarding model");
+      }
+      for (PortSpec p : req.ports()) {
+        String why = real.unsupported(p.protocol());
+        if (why != null) {
+          throw ApiException.badRequest("--real cannot measure " + p + ": " + why);
+        }
+      }
+    }
+    long started = System.nanoTime();
     List<PodTargets.Pod> pods = PodTargets.of(requireGateway().list("pods", null));
     List<ServiceTargets.Service> services =
         req.to().equals("services")
@@ -86,14 +119,52 @@ public final class Reachability {
                 svc.key(), svc.uid(), svc.clusterIp(), port.protocol(), port.port()));
       }
     }
-    Probe.Matrix m =
-        req.from().equals("external")
-            ? Probe.runExternal(compiler, dests)
-            : Probe.run(compiler, sources, dests);
+    List<String> excluded = new ArrayList<>();
+    if (real != null) {
+      // Declared ports the lab cannot measure are left out, and said so; asked ones were refused.
+      List<Probe.Destination> measurable = new ArrayList<>();
+      for (Probe.Destination d : dests) {
+        String why = real.unsupported(d.protocol());
+        if (why == null) {
+          measurable.add(d);
+        } else {
+          excluded.add(
+              d.name()
+                  + ":"
+                  + d.port()
+                  + "/"
+                  + Probe.protocolName(d.protocol())
+                  + " ("
+                  + why
+                  + ")");
+        }
+      }
+      dests = measurable;
+    }
+    Probe.Matrix m;
+    if (real != null) {
+      Duration left = req.timeout().minusNanos(System.nanoTime() - started);
+      m =
+          real.measure(
+              req.from().equals("external"),
+              sources,
+              dests,
+              waited.path("compiledRevision").asLong(),
+              left.isNegative() ? Duration.ZERO : left);
+    } else {
+      m =
+          req.from().equals("external")
+              ? Probe.runExternal(compiler, dests)
+              : Probe.run(compiler, sources, dests);
+    }
     ObjectNode out = JSON.createObjectNode();
     m.sources().forEach(out.putArray("sources")::add);
     m.destinations().forEach(out.putArray("destinations")::add);
     m.rows().forEach(out.putArray("matrix")::add);
+    if (real != null) {
+      out.put("real", true);
+      excluded.forEach(out.putArray("excluded")::add);
+    }
     out.set("convergence", waited);
     return out;
   }

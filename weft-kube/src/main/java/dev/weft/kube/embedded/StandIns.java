@@ -93,6 +93,9 @@ public final class StandIns implements AutoCloseable {
   /** The node-port range when none is given: the Kubernetes default. */
   public static final PortRange DEFAULT_NODE_PORT_RANGE = new PortRange(30000, 32767);
 
+  /** When a pod whose sandbox could not be set up is tried again. */
+  private static final Duration SANDBOX_RETRY = Duration.ofSeconds(1);
+
   /** How long {@link #start()} waits for the caches to fill before acting on anything. */
   private static final Duration SYNC_TIMEOUT = Duration.ofMinutes(2);
 
@@ -109,6 +112,7 @@ public final class StandIns implements AutoCloseable {
   private final ServiceStandIn serviceStandIn;
   private final java.util.concurrent.atomic.AtomicInteger nextNode =
       new java.util.concurrent.atomic.AtomicInteger();
+  private volatile PodSandboxes sandboxes = PodSandboxes.NONE;
 
   /**
    * Stand-ins allocating cluster IPs from {@link #DEFAULT_SERVICE_SUBNETS} and node ports from
@@ -236,6 +240,16 @@ public final class StandIns implements AutoCloseable {
     };
   }
 
+  /**
+   * Makes the kubelet stand-in set up each pod's sandbox through {@code sandboxes} before it marks
+   * the pod Running (the lab: a network namespace wired by the real CNI); call before {@link
+   * #start()}. Without it, pods run on nothing.
+   */
+  public StandIns withSandboxes(PodSandboxes sandboxes) {
+    this.sandboxes = sandboxes;
+    return this;
+  }
+
   /** Creates the built-in namespaces and the nodes, then follows the cluster. */
   public void start() {
     for (String ns : List.of("default", "kube-system", "kube-public")) {
@@ -311,7 +325,9 @@ public final class StandIns implements AutoCloseable {
     String[] parts = key.split("/", 3);
     switch (parts[0]) {
       case "Namespace" -> namespace(parts[1]);
-      case "Pod" -> pod(parts[1], parts[2]);
+      case "Pod" -> {
+        return pod(parts[1], parts[2]);
+      }
       case "Service" -> {
         return serviceStandIn.reconcile(parts[1], parts[2]);
       }
@@ -350,20 +366,21 @@ public final class StandIns implements AutoCloseable {
     }
   }
 
-  private void pod(String namespace, String name) {
+  private Result pod(String namespace, String name) {
     Pod pod = pods.getStore().getByKey(namespace + "/" + name);
     if (pod == null || pod.getMetadata().getDeletionTimestamp() != null) {
-      return;
+      sandboxes.remove(namespace, name);
+      return Result.done();
     }
     var spec = pod.getSpec();
     String node = spec == null ? null : spec.getNodeName();
     if (node == null || node.isEmpty()) {
       bind(pod);
-      return;
+      return Result.done();
     }
     List<String> ips = podIps(pod, node);
     if (ips.isEmpty()) {
-      return; // Weft has not given it an address yet; kubelet waits for the CNI.
+      return Result.done(); // Weft has not given it an address yet; kubelet waits for the CNI.
     }
     var status = pod.getStatus();
     List<String> current = new ArrayList<>();
@@ -372,11 +389,15 @@ public final class StandIns implements AutoCloseable {
     }
     String phase = status == null ? null : status.getPhase();
     if (current.equals(ips) && ("Succeeded".equals(phase) || "Failed".equals(phase))) {
-      return; // the kubelet leaves a finished pod's status alone
+      return Result.done(); // the kubelet leaves a finished pod's status alone
+    }
+    if (!Boolean.TRUE.equals(spec.getHostNetwork()) && !sandboxes.ensure(pod, node)) {
+      // As kubelet does after a failed sandbox: try again later (the sandboxes said why).
+      return Result.requeueAfter(SANDBOX_RETRY);
     }
     boolean ready = ready(pod);
     if (current.equals(ips) && "Running".equals(phase) && DesiredSlices.ready(pod) == ready) {
-      return;
+      return Result.done();
     }
     Map<String, Object> st = new HashMap<>();
     st.put("phase", "Running");
@@ -414,6 +435,7 @@ public final class StandIns implements AutoCloseable {
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+    return Result.done();
   }
 
   /**

@@ -1,0 +1,110 @@
+package dev.weft.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code weft agent}'s flags: what it accepts, and what it says about what it does not. */
+class AgentCommandTest {
+  @TempDir Path dir;
+
+  private record Run(int code, String out, String err) {}
+
+  private static synchronized Run run(String... args) {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+      int code = Main.run(args);
+      return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  @Test
+  void durationsInTheFormsPeopleWrite() {
+    assertThat(AgentCommand.parseDuration("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(AgentCommand.parseDuration("10s")).isEqualTo(Duration.ofSeconds(10));
+    assertThat(AgentCommand.parseDuration("2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(AgentCommand.parseDuration("1h")).isEqualTo(Duration.ofHours(1));
+    assertThat(AgentCommand.parseDuration("PT15S")).isEqualTo(Duration.ofSeconds(15));
+    for (String bad : new String[] {"", "10", "0s", "-1s", "ten seconds", "PTx"}) {
+      assertThatThrownBy(() -> AgentCommand.parseDuration(bad))
+          .as(bad)
+          .hasMessageContaining("expected a positive duration such as 500ms, 10s");
+    }
+  }
+
+  @Test
+  void theNodeIsRequired() {
+    Run r = run("agent");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("Missing required option: '--node=NAME'");
+  }
+
+  @Test
+  void aBadIntervalIsRefusedSayingWhatIsExpected() {
+    Run r = run("agent", "--node", "node-1", "--reconcile-interval", "soon");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("--reconcile-interval")
+        .contains("expected a positive duration such as 500ms, 10s, 2m, 1h or PT10S");
+  }
+
+  @Test
+  void aMissingStoreIsAnErrorNotANewEmptyStore() {
+    Run r = run("agent", "--node", "node-1", "--data-dir", dir.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("no Weft store at " + dir.resolve("weft.db"))
+        .contains("start `weft up` (with the same --data-dir) first, or give --store");
+    assertThat(dir.resolve("weft.db")).doesNotExist();
+  }
+
+  @Test
+  void aTooSmallMtuIsRefused() {
+    Run r = run("agent", "--node", "node-1", "--mtu", "1000", "--data-dir", dir.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("an MTU below 1280 cannot carry IPv6: 1000");
+  }
+
+  @Test
+  void anUnknownNetworkNamespaceIsRefused() {
+    Run r = run("agent", "--node", "node-1", "--netns", "weft-no-such-ns-x", "--teardown");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("--netns weft-no-such-ns-x: no such network namespace (see `ip netns list`)");
+  }
+
+  @Test
+  void aBadIntrospectionAddressIsRefused() {
+    Run r =
+        run("agent", "--node", "node-1", "--introspect", "host:port", "--data-dir", dir.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("--introspect host:port: expected HOST:PORT");
+  }
+
+  @Test
+  void helpListsTheFlags() {
+    Run r = run("help", "agent");
+    assertThat(r.code()).isZero();
+    assertThat(r.out())
+        .contains("--node=NAME")
+        .contains("--cni-socket=PATH")
+        .contains("--introspect=HOST:PORT")
+        .contains("--reconcile-interval=DURATION")
+        .contains("--teardown");
+  }
+}
