@@ -7,7 +7,6 @@ import static dev.weft.control.World.router;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.weft.agent.linux.NodeState.PodInterface;
 import dev.weft.control.World;
 import dev.weft.control.World.Pod;
 import dev.weft.model.VirtualNetwork;
@@ -41,8 +40,8 @@ class DualStackNamespaceTest {
       NodeState s1 = world.read(v -> new NodeRenderer().render(v, "node-1"));
       NodeState s2 = world.read(v -> new NodeRenderer().render(v, "node-2"));
       assertThat(s1.pod(a.id()).addresses()).containsExactly("10.60.0.1", "fd00:60::1");
-      String pa = pod6(lab, ns1, "d-a", s1.pod(a.id()));
-      pod6(lab, ns2, "d-b", s2.pod(b.id()));
+      String pa = lab.pod(ns1, "d-a", s1.pod(a.id()));
+      lab.pod(ns2, "d-b", s2.pod(b.id()));
       LinuxNode node1 = new LinuxNode("node-1", lab.shell, ns1);
       LinuxNode node2 = new LinuxNode("node-2", lab.shell, ns2);
       node1.reconcile(s1);
@@ -74,26 +73,5 @@ class DualStackNamespaceTest {
       node2.teardown();
       assertThat(lab.run("ip", "-n", ns1, "-6", "rule", "show")).doesNotContain("lookup 1");
     }
-  }
-
-  /** {@link Lab#pod}, and the pod side's IPv6 default route through the gateway, by neighbour. */
-  private static String pod6(Lab lab, String nodeNs, String name, PodInterface p) {
-    String ns = lab.pod(nodeNs, name, p);
-    lab.run("ip", "-n", ns, "-6", "route", "add", "default", "via", Naming.GATEWAY6, "dev", "eth0");
-    lab.run(
-        "ip",
-        "-n",
-        ns,
-        "-6",
-        "neigh",
-        "add",
-        Naming.GATEWAY6,
-        "lladdr",
-        p.hostMac(),
-        "dev",
-        "eth0",
-        "nud",
-        "permanent");
-    return ns;
   }
 }

@@ -2,6 +2,7 @@ package dev.weft.agent.linux;
 
 import dev.weft.agent.ProcessShell;
 import dev.weft.agent.Shell;
+import dev.weft.agent.cni.PodWiring;
 import dev.weft.agent.linux.NodeState.PodInterface;
 import java.io.File;
 import java.io.IOException;
@@ -95,57 +96,14 @@ final class Lab implements AutoCloseable {
   }
 
   /**
-   * A pod's namespace with its interface wired into {@code nodeNs} as the CNI does it: the veth
-   * pair, the pod side ({@code eth0}) with the interface's MAC and addresses, a default route
-   * through the link-local gateway and a permanent neighbour entry for it.
+   * A pod's namespace with its interface wired into {@code nodeNs} by the agent's own {@link
+   * PodWiring}, as a CNI ADD wires it: the veth pair, the pod side ({@code eth0}) with the
+   * interface's MAC and addresses, a default route through the link-local gateway and a permanent
+   * neighbour entry for it.
    */
   String pod(String nodeNs, String name, PodInterface p) {
     String ns = namespace(name);
-    run(
-        "ip",
-        "-n",
-        nodeNs,
-        "link",
-        "add",
-        p.hostDevice(),
-        "mtu",
-        "" + p.mtu(),
-        "address",
-        p.hostMac(),
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "eth0",
-        "address",
-        p.mac(),
-        "mtu",
-        "" + p.mtu(),
-        "netns",
-        ns);
-    for (String a : p.addresses()) {
-      if (Addresses.isV6(a)) {
-        // No duplicate address detection: the address is usable at once, as the CNI will make it.
-        run("ip", "-n", ns, "addr", "add", Addresses.host(a), "dev", "eth0", "nodad");
-      } else {
-        run("ip", "-n", ns, "addr", "add", Addresses.host(a), "dev", "eth0");
-      }
-    }
-    run("ip", "-n", ns, "link", "set", "eth0", "up");
-    run("ip", "-n", ns, "route", "add", "default", "via", Naming.GATEWAY4, "dev", "eth0", "onlink");
-    run(
-        "ip",
-        "-n",
-        ns,
-        "neigh",
-        "add",
-        Naming.GATEWAY4,
-        "lladdr",
-        p.hostMac(),
-        "dev",
-        "eth0",
-        "nud",
-        "permanent");
+    new PodWiring(shell, nodeNs).add(name, "/var/run/netns/" + ns, "eth0", p);
     return ns;
   }
 
