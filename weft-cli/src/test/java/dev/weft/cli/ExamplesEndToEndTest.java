@@ -201,7 +201,7 @@ class ExamplesEndToEndTest {
             () ->
                 weft(0, "get", "services")
                     .matches(
-                        "(?s).*webserver-public\\s+LoadBalancer\\s+\\S+\\s+192\\.0\\.2\\.\\d+.*"));
+                        "(?s).*webserver-public\\s+LoadBalancer\\s+\\S+\\s+198\\.51\\.100\\.\\d+.*"));
     String external = weft(0, "probe", "--from", "external", "--to", "services", "-o", "json");
     var matrix = JSON.readTree(external);
     List<String> columns = new java.util.ArrayList<>();

@@ -11,13 +11,14 @@ import java.util.TreeSet;
  * interface a flow from outside reaches. Contrail's way: the gateway sends a floating IP to one of
  * the nodes that host a next hop (ECMP over those nodes, by a hash of the flow), and that node
  * translates only to its own local next hops, so the reply leaves from the node that translated it
- * and the backend sees the outside host's own address.
+ * and the backend sees the outside host's own address ({@link #CLIENT4}, not the gateway's).
  */
 public final class Gateway {
   /**
-   * The gateway's own address on the underlay (the nodes' L2, 10.64.0.0/24 where the embedded
-   * cluster's nodes are 10.64.0.11, .12, ...): where {@code weft probe --from external} connections
-   * come from, the source NetworkPolicy ipBlocks see.
+   * The gateway router's own address on the underlay (the nodes' L2, 10.64.0.0/24 where the
+   * embedded cluster's nodes are 10.64.0.11, .12, ...): the next hop the nodes send what leaves the
+   * cluster to. It is inside the nodes' subnet, so no flow from outside carries it as its source:
+   * that is {@link #CLIENT4}.
    */
   public static final String ADDRESS4 = "10.64.0.1";
 
@@ -25,16 +26,26 @@ public final class Gateway {
   public static final int PREFIX_LENGTH4 = 24;
 
   /**
+   * The outside host of IPv4 flows, where {@code weft probe --from external} connections come from
+   * and the source NetworkPolicy ipBlocks see: an address of RFC 5737's TEST-NET-1 (192.0.2.0/24),
+   * so that it looks like the internet. A private address (the gateway's own, say) would be denied
+   * by the usual "from the internet" ipBlock ({@code 0.0.0.0/0} except the RFC 1918 ranges) and
+   * matched by ipBlocks meant for nodes. Not in 198.51.100.0/24 or 203.0.113.0/24 either: the
+   * scenarios' floating-IP pools are there.
+   */
+  public static final String CLIENT4 = "192.0.2.1";
+
+  /**
    * The outside host of IPv6 flows (RFC 3849 documentation prefix); the lab's underlay is IPv4
    * only, so it is the model's alone.
    */
-  public static final String ADDRESS6 = "2001:db8:ffff::1";
+  public static final String CLIENT6 = "2001:db8:ffff::1";
 
   private Gateway() {}
 
-  /** The outside host of {@code destination}'s family. */
+  /** The outside host of {@code destination}'s family: {@link #CLIENT4} or {@link #CLIENT6}. */
   public static String source(String destination) {
-    return destination.indexOf(':') >= 0 ? ADDRESS6 : ADDRESS4;
+    return destination.indexOf(':') >= 0 ? CLIENT6 : CLIENT4;
   }
 
   /** A route the gateway has: the network that exports it (it has route targets) and the route. */

@@ -94,12 +94,14 @@ public final class Probe {
   }
 
   /**
-   * Where outside traffic comes from in a probe: the gateway router's own address on the underlay
-   * ({@link Gateway#ADDRESS4}), which is where the lab's real connections come from too.
+   * Where outside traffic comes from in a probe: the outside host ({@link Gateway#CLIENT4}, an
+   * address that looks like the internet, not the gateway router's own on the underlay), which is
+   * where the lab's real connections come from too.
    */
-  public static final String EXTERNAL_V4 = Gateway.ADDRESS4;
+  public static final String EXTERNAL_V4 = Gateway.CLIENT4;
 
-  public static final String EXTERNAL_V6 = Gateway.ADDRESS6;
+  /** Where outside IPv6 traffic comes from in a probe ({@link Gateway#CLIENT6}). */
+  public static final String EXTERNAL_V6 = Gateway.CLIENT6;
 
   /**
    * The row of a host outside the cluster: each destination pod is reached through any address the
@@ -167,7 +169,7 @@ public final class Probe {
    * @param node the node whose address it is (a node port), or null (a floating IP)
    */
   public record Way(String address, int port, String node) {
-    /** {@code floating IP 192.0.2.10:80}, {@code node port 30080 of node-1 (192.168.0.1)}. */
+    /** {@code floating IP 203.0.113.10:80}, {@code node port 30080 of node-1 (10.64.0.11)}. */
     public String describe() {
       return node == null
           ? "floating IP " + address + ":" + port

@@ -213,9 +213,32 @@ class NetworkPolicyForwardingTest {
             "ingress x/b: denied: selected by NetworkPolicy x/from-outside and no rule allows tcp from 192.168.0.1 (not a pod) to port 8080");
     assertThat(details(fromOutside(OUTSIDE, FIP, 80, true)))
         .contains(
-            "ingress x/b: allowed by NetworkPolicy x/from-outside ingress rule 1 (peer 1: ipBlock 10.64.0.1/32; port 8080/TCP)");
+            "ingress x/b: allowed by NetworkPolicy x/from-outside ingress rule 1 (peer 1: ipBlock "
+                + OUTSIDE
+                + "/32; port 8080/TCP)");
     // Pods are not in that block.
     assertThat(reaches(xa, VIP, 80)).isFalse();
+  }
+
+  @Test
+  void theUsualFromTheInternetBlockAdmitsTheOutsideHostAndNotPodsOrNodes() {
+    put(
+        policy("x", "from-internet", sel("app=web"))
+            .ingress(
+                rule(
+                    peers(block("0.0.0.0/0", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")),
+                    ports(tcp(8080)))));
+
+    // The outside host is not in a private range: its flows through the floating IP pass.
+    assertThat(details(fromOutside(OUTSIDE, FIP, 80, true)))
+        .contains(
+            "ingress x/b: allowed by NetworkPolicy x/from-internet ingress rule 1 (peer 1: ipBlock"
+                + " 0.0.0.0/0 except");
+    assertThat(fromOutside(OUTSIDE, FIP, 80, false).delivered()).isTrue();
+    // Pods (10.32.0.0/16) and the node a node port's flow is translated to (192.168.0.1) are.
+    assertThat(reaches(xa, VIP, 80)).isFalse();
+    Verdict viaNode = fromOutside(OUTSIDE, NODE1, 30080, true);
+    assertThat(viaNode.delivered()).isEqualTo(!details(viaNode).contains("source NAT on node-1"));
   }
 
   @Test

@@ -28,15 +28,23 @@ import org.slf4j.LoggerFactory;
  * {@link Jhash} with the gateway's seed ({@link Gateway#choose}: per 5-tuple for a service
  * listener, per address pair otherwise), and that node translates to its own local next hops only,
  * so the reply leaves from the node that translated it and the source address is kept. Node
- * addresses (node ports) are on its own subnet and need nothing.
+ * addresses (node ports) are on its own subnet.
  *
- * <p>What it programs inside its namespace: the table {@code ip weft_gw} (the hash, as a packet
- * mark per node, for the gateway's own connections and for forwarded ones), one rule per node at
- * priority {@value #RULE_PRIORITY} ({@code fwmark M lookup M}) and a table per node holding {@code
- * default via <node address>}, and at the next priority a rule into a table routing every exported
- * address via one of its nodes (the gateway's own sockets need a route before the output hook marks
- * their packets). Nothing else is touched. An address the gateway has no route for matches nothing
- * and stays in the main table, which has no route for it: unreachable, as in the model.
+ * <p>The namespace is the outside host too: its own connections (the lab's {@code --from external}
+ * probes) come from {@link #CLIENT}, an address that looks like the internet, never from the
+ * gateway's own {@link #ADDRESS} on the nodes' subnet, which NetworkPolicy ipBlocks would take for
+ * a private host. Every route it programs says {@code src CLIENT}, so any socket in the namespace
+ * gets that source without binding it; the nodes send their replies to it via {@link #ADDRESS} (a
+ * node's default route to its fabric gateway, which the lab gives each node as a real host has).
+ *
+ * <p>What it programs inside its namespace: {@link #CLIENT}/32 on {@code lo}; the table {@code ip
+ * weft_gw} (the hash, as a packet mark per node, for the gateway's own connections and for
+ * forwarded ones), one rule per node at priority {@value #RULE_PRIORITY} ({@code fwmark M lookup
+ * M}) and a table per node holding {@code default via <node address>}, and at the next priority a
+ * rule into a table routing every exported address via one of its nodes and every node address via
+ * itself (the gateway's own sockets need a route, and their source address, before the output hook
+ * marks their packets). Nothing else is touched. An address the gateway has no route for matches
+ * nothing and stays in the main table, which has no route for it: unreachable, as in the model.
  *
  * <p>Whoever sets up the namespace (the lab) creates it with a veth into the underlay bridge
  * holding {@link #ADDRESS}/{@link #PREFIX_LENGTH}, then calls {@link #reconcile} whenever the
@@ -45,8 +53,14 @@ import org.slf4j.LoggerFactory;
 public final class LinuxGateway {
   private static final Logger LOG = LoggerFactory.getLogger(LinuxGateway.class);
 
-  /** The gateway's address on the underlay: where the model's outside host is. */
+  /** The gateway's address on the underlay: the nodes' next hop out of the cluster. */
   public static final String ADDRESS = Gateway.ADDRESS4;
+
+  /**
+   * The outside host's address, held on the namespace's loopback: the source of its own
+   * connections, as of the model's outside host.
+   */
+  public static final String CLIENT = Gateway.CLIENT4;
 
   /** The prefix length of the underlay subnet. */
   public static final int PREFIX_LENGTH = Gateway.PREFIX_LENGTH4;
@@ -83,8 +97,10 @@ public final class LinuxGateway {
    * @param rules per table, the mark its rule matches (0: every packet)
    * @param routes {@code destination table} to the node address it goes via
    * @param script the nftables table, or null for none
+   * @param client whether {@link #CLIENT} is on {@code lo}
    */
-  record Desired(Map<String, Long> rules, Map<String, String> routes, String script) {}
+  record Desired(
+      Map<String, Long> rules, Map<String, String> routes, String script, boolean client) {}
 
   /**
    * The table every exported address has a route in, via one of its nodes (its rule comes after the
@@ -104,9 +120,9 @@ public final class LinuxGateway {
     return converge(desired(view));
   }
 
-  /** Removes the gateway's rules, tables and nftables table. */
+  /** Removes the gateway's rules, tables, nftables table and {@link #CLIENT} address. */
   public ReconcileReport teardown() {
-    return converge(new Desired(Map.of(), Map.of(), null));
+    return converge(new Desired(Map.of(), Map.of(), null, false));
   }
 
   static Desired desired(CompiledView view) {
@@ -117,10 +133,14 @@ public final class LinuxGateway {
     for (Map.Entry<String, String> n : view.nodeAddresses().entrySet()) {
       if (!Addresses.isV6(n.getValue())) {
         long table = BASE + nodes.size();
+        String address = Addresses.canonical(n.getValue());
         nodes.add(n.getKey());
-        addresses.add(Addresses.canonical(n.getValue()));
+        addresses.add(address);
         rules.put(Long.toString(table), table);
-        routes.put("default " + table, Addresses.canonical(n.getValue()));
+        routes.put("default " + table, address);
+        // Node ports: the main table's route to the underlay would do, but with the source
+        // ADDRESS; this one says CLIENT.
+        routes.put(address + " " + EXPORTED, address);
       }
     }
     Map<String, String> svc = new TreeMap<>();
@@ -186,7 +206,7 @@ public final class LinuxGateway {
     if (routes.keySet().stream().anyMatch(k -> k.endsWith(" " + EXPORTED))) {
       rules.put(Long.toString(EXPORTED), 0L);
     }
-    return new Desired(rules, routes, sb.toString());
+    return new Desired(rules, routes, sb.toString(), true);
   }
 
   /** The chain that marks a flow with the node the hash picks among {@code serving}. */
@@ -251,9 +271,17 @@ public final class LinuxGateway {
     Map<String, Integer> changes = new TreeMap<>();
     List<String> errors = new ArrayList<>();
     try {
+      // Added before the routes that name it as their source (the kernel refuses a source that is
+      // not local), removed after them.
+      if (desired.client()) {
+        client(true, changes);
+      }
       rules(desired, changes);
       routes(desired, changes);
       nft(desired, changes);
+      if (!desired.client()) {
+        client(false, changes);
+      }
     } catch (CommandFailedException e) {
       errors.add(e.getMessage());
     }
@@ -273,6 +301,18 @@ public final class LinuxGateway {
       LOG.info("gateway {}: applied {} change(s) {}", name, report.total(), report.changes());
     }
     return report;
+  }
+
+  /** Adds {@link #CLIENT}/32 to {@code lo} when {@code wanted} and missing, or removes it. */
+  private void client(boolean wanted, Map<String, Integer> changes) {
+    // "1: lo    inet 192.0.2.1/32 scope global lo\       valid_lft forever preferred_lft forever"
+    boolean have =
+        (" " + commands.ip("-4", "-o", "addr", "show", "dev", "lo").stdout() + " ")
+            .contains(" inet " + CLIENT + "/32 ");
+    if (wanted != have) {
+      commands.ipWrite("-4", "addr", wanted ? "add" : "del", CLIENT + "/32", "dev", "lo");
+      changes.merge("addresses", 1, Integer::sum);
+    }
   }
 
   private void rules(Desired desired, Map<String, Integer> changes) {
@@ -312,20 +352,29 @@ public final class LinuxGateway {
   private void routes(Desired desired, Map<String, Integer> changes) {
     Map<String, String> have = new TreeMap<>();
     for (String line : commands.ip("-4", "route", "show", "table", "all").stdout().split("\n")) {
-      // "default via 10.64.0.11 dev eth0 table 22272", "10.99.0.5 via 10.64.0.12 dev eth0 table .."
+      // "default via 10.64.0.11 dev eth0 table 22272 src 192.0.2.1",
+      // "10.99.0.5 via 10.64.0.12 dev eth0 table 22527 src 192.0.2.1"
       String[] w = line.trim().split("\\s+");
       if (w.length >= 3 && w[1].equals("via")) {
+        String table = null;
+        String src = null;
         for (int i = 3; i + 1 < w.length; i++) {
-          if (w[i].equals("table") && isOurs(w[i + 1])) {
-            have.put(w[0] + " " + w[i + 1], w[2]);
+          if (w[i].equals("table")) {
+            table = w[i + 1];
+          } else if (w[i].equals("src")) {
+            src = w[i + 1];
           }
+        }
+        if (table != null && isOurs(table)) {
+          have.put(w[0] + " " + table, w[2] + " src " + src);
         }
       }
     }
     for (Map.Entry<String, String> r : desired.routes().entrySet()) {
-      if (!r.getValue().equals(have.remove(r.getKey()))) {
+      if (!(r.getValue() + " src " + CLIENT).equals(have.remove(r.getKey()))) {
         String[] key = r.getKey().split(" ");
-        commands.ipWrite("-4", "route", "replace", key[0], "via", r.getValue(), "table", key[1]);
+        commands.ipWrite(
+            "-4", "route", "replace", key[0], "via", r.getValue(), "src", CLIENT, "table", key[1]);
         changes.merge("routes", 1, Integer::sum);
       }
     }

@@ -419,28 +419,81 @@ public final class NodeAgent implements AutoCloseable {
   // For the CNI endpoint and introspection
 
   /**
-   * Runs {@code task} on the kernel thread (after whatever is queued), then a full reconcile, and
-   * returns the task's result; the reconcile's failure is logged and retried, not thrown.
+   * Runs {@code task} on the kernel thread (after whatever is queued) and, with {@code
+   * reconcileAfter}, waits for a full reconcile that began after it; returns the task's result. The
+   * reconcile's failure is logged and retried, not thrown.
+   *
+   * <p>CNI requests that arrive together share reconciles: a reconcile reads the whole node, so one
+   * that starts after several pods' veths were wired serves all of them. Fifty concurrent ADDs are
+   * fifty short wirings and a few reconciles, not fifty reconciles in a row.
    *
    * @throws TimeoutException when it did not finish within {@code timeout}
    * @throws ExecutionException with the task's exception
    */
   public <T> T onKernel(Callable<T> task, boolean reconcileAfter, Duration timeout)
       throws InterruptedException, ExecutionException, TimeoutException {
-    Future<T> f =
-        kernel.submit(
-            () -> {
-              T result = task.call();
-              if (reconcileAfter) {
-                reconcileNow("after CNI");
-              }
-              return result;
-            });
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Future<T> f = kernel.submit(task);
+    T result;
     try {
-      return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      result = f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       f.cancel(false);
       throw e;
+    }
+    if (reconcileAfter) {
+      awaitReconcileAfterCni(deadline);
+    }
+    return result;
+  }
+
+  private final Object cniReconcile = new Object();
+
+  /** Tickets handed to CNI requests whose kernel work is done (guarded by cniReconcile). */
+  private long cniTickets;
+
+  /** The highest ticket a finished reconcile covers (guarded by cniReconcile). */
+  private long cniCovered;
+
+  /** Whether a reconcile for CNI requests is queued and not yet started (guarded). */
+  private boolean cniQueued;
+
+  private void awaitReconcileAfterCni(long deadline) throws InterruptedException, TimeoutException {
+    synchronized (cniReconcile) {
+      long ticket = ++cniTickets;
+      if (!cniQueued) {
+        cniQueued = true;
+        try {
+          kernel.execute(this::reconcileForCni);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          cniQueued = false;
+          throw e;
+        }
+      }
+      while (cniCovered < ticket) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new TimeoutException("no reconcile finished in time");
+        }
+        TimeUnit.NANOSECONDS.timedWait(cniReconcile, left);
+      }
+    }
+  }
+
+  /** On the kernel thread: one full reconcile for every CNI request ticketed before it began. */
+  private void reconcileForCni() {
+    long covers;
+    synchronized (cniReconcile) {
+      cniQueued = false;
+      covers = cniTickets;
+    }
+    try {
+      reconcileNow("after CNI");
+    } finally {
+      synchronized (cniReconcile) {
+        cniCovered = Math.max(cniCovered, covers);
+        cniReconcile.notifyAll();
+      }
     }
   }
 

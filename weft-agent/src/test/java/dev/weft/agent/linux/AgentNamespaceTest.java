@@ -280,6 +280,34 @@ class AgentNamespaceTest {
   }
 
   @Test
+  @Order(6)
+  void anNftElementDeletedByHandIsRestoredByTheTimer() {
+    // pod_src4 (host veth . source address): without it, every packet pod a sends is dropped.
+    String device =
+        agent.node().status().desired().interfaces().stream()
+            .filter(p -> p.addresses().stream().anyMatch(a -> a.split("/")[0].equals("10.32.0.1")))
+            .findFirst()
+            .orElseThrow()
+            .hostDevice();
+    String listed = "ip netns exec " + nodeNs + " nft list set inet weft pod_src4";
+    assertThat(lab.run(listed.split(" "))).contains(device + "\" . 10.32.0.1");
+    // It fails when the element is missing; what a listing after it shows depends on the timer.
+    lab.run(
+        "ip",
+        "netns",
+        "exec",
+        nodeNs,
+        "nft",
+        "delete element inet weft pod_src4 { \"" + device + "\" . 10.32.0.1 }");
+    Awaitility.await()
+        .atMost(INTERVAL.multipliedBy(10))
+        .pollInterval(Duration.ofMillis(50))
+        .until(() -> lab.run(listed.split(" ")).contains(device + "\" . 10.32.0.1"));
+    assertThat(lab.ping(podNs("xa"), "10.32.0.2")).isTrue();
+    assertThat(lab.connect(podNs("xa"), "10.32.0.2", 8080, 41003)).isEqualTo("x/b");
+  }
+
+  @Test
   @Order(7)
   void aRestartedAgentWritesNothingAndTrafficGoesOn() throws Exception {
     agent.close();

@@ -70,6 +70,15 @@ final class Lab implements AutoCloseable {
     return node(name, address, 24);
   }
 
+  /**
+   * Gives node {@code nodeNs} a default route via the gateway ({@link LinuxGateway#ADDRESS}, which
+   * must be on its subnet), as a real node has one to its fabric gateway: the replies to the
+   * outside host ({@link LinuxGateway#CLIENT}) take it.
+   */
+  void routeViaGateway(String nodeNs) {
+    run("ip", "-n", nodeNs, "route", "add", "default", "via", LinuxGateway.ADDRESS);
+  }
+
   private String node(String name, String address, int prefixLength) {
     if (underlay == null) {
       underlay = namespace("underlay");
@@ -89,7 +98,7 @@ final class Lab implements AutoCloseable {
 
   /**
    * The gateway router's namespace on the underlay bridge, with {@link LinuxGateway#ADDRESS} on its
-   * eth0; a {@link LinuxGateway} programs the rest.
+   * eth0; a {@link LinuxGateway} programs the rest (the outside host's address among it).
    */
   String gateway(String name) {
     return node(name, LinuxGateway.ADDRESS, LinuxGateway.PREFIX_LENGTH);

@@ -55,6 +55,7 @@ class LinuxNodeNamespaceTest {
     nodeNs.put(Scenario.NODE1, lab.node("n1", Scenario.NODE1_ADDRESS));
     nodeNs.put(Scenario.NODE2, lab.node("n2", Scenario.NODE2_ADDRESS));
     for (Map.Entry<String, String> e : nodeNs.entrySet()) {
+      lab.routeViaGateway(e.getValue());
       nodes.put(e.getKey(), new LinuxNode(e.getKey(), lab.shell, e.getValue()));
     }
     gatewayNs = lab.gateway("gw");
@@ -248,20 +249,22 @@ class LinuxNodeNamespaceTest {
   void outsideReachesFloatingIpsAndNodePortsAsTheModelSays() {
     Scenario s = scenario;
     // web's floating IP: the gateway sends each flow to a node with a backend, which translates
-    // to a local one; x/b refuses the gateway's own address (ipBlock except), x/c has no policy.
-    checkExternal(Scenario.WEB_FIP, 80, sourcePortFor(Scenario.WEB_FIP, 80, s.xb), false);
+    // to a local one, keeping the outside host's address, which x/b's ipBlock (the internet: all
+    // but the private ranges) admits; x/c has no policy.
+    checkExternal(Scenario.WEB_FIP, 80, sourcePortFor(Scenario.WEB_FIP, 80, s.xb), true);
     checkExternal(Scenario.WEB_FIP, 80, sourcePortFor(Scenario.WEB_FIP, 80, s.xc), true);
     // y/b's floating IP: public's ACL passes outside traffic, except tcp 9090.
     checkExternal(Scenario.FIP, 8080, sourcePort++, true);
     checkExternal(Scenario.FIP, 9090, sourcePort++, false);
     // Node ports: a backend on another node sees the node's address (source NAT, so the reply
-    // comes back through it), which x/b's ipBlock admits; a local one sees the gateway's.
+    // comes back through it), a private one x/b's ipBlock excepts; a local one sees the outside
+    // host's, and answers it by the node's default route.
     checkExternal(
-        Scenario.NODE1_ADDRESS, 30080, sourcePortFor(Scenario.NODE1_ADDRESS, 30080, s.xb), true);
+        Scenario.NODE1_ADDRESS, 30080, sourcePortFor(Scenario.NODE1_ADDRESS, 30080, s.xb), false);
     checkExternal(
         Scenario.NODE1_ADDRESS, 30080, sourcePortFor(Scenario.NODE1_ADDRESS, 30080, s.xc), true);
     checkExternal(
-        Scenario.NODE2_ADDRESS, 30080, sourcePortFor(Scenario.NODE2_ADDRESS, 30080, s.xb), false);
+        Scenario.NODE2_ADDRESS, 30080, sourcePortFor(Scenario.NODE2_ADDRESS, 30080, s.xb), true);
     checkExternal(
         Scenario.NODE2_ADDRESS, 30080, sourcePortFor(Scenario.NODE2_ADDRESS, 30080, s.xc), true);
     // No route at the gateway: a pod's own address in a network without route targets.
@@ -277,7 +280,7 @@ class LinuxNodeNamespaceTest {
               view -> {
                 List<Step> steps = new ArrayList<>();
                 ForwardingModel.fromGateway(
-                    view, Protocol.TCP, LinuxGateway.ADDRESS, sport, to, port, steps, -1);
+                    view, Protocol.TCP, LinuxGateway.CLIENT, sport, to, port, steps, -1);
                 return new Verdict(
                     steps.stream().anyMatch(st -> st.detail().contains(backend.address())),
                     null,
@@ -301,7 +304,7 @@ class LinuxNodeNamespaceTest {
         scenario.world.read(
             v ->
                 ForwardingModel.fromGateway(
-                    v, Protocol.TCP, LinuxGateway.ADDRESS, sport, to, port, steps, -1));
+                    v, Protocol.TCP, LinuxGateway.CLIENT, sport, to, port, steps, -1));
     String what = "outside:" + sport + " -> " + to + ":" + port;
     if (expected != null) {
       assertThat(model.delivered()).as("the model on %s: %s", what, steps).isEqualTo(expected);
@@ -325,7 +328,7 @@ class LinuxNodeNamespaceTest {
       ReconcileReport r = e.getValue();
       assertThat(r.changes()).isEmpty();
       assertThat(r.writes()).isZero();
-      assertThat(r.reads()).isEqualTo(e.getKey().equals("gateway") ? 3 : 9);
+      assertThat(r.reads()).isEqualTo(e.getKey().equals("gateway") ? 4 : 9);
     }
   }
 
@@ -395,6 +398,7 @@ class LinuxNodeNamespaceTest {
         .doesNotContain("weft");
     assertThat(lab.run("ip", "-n", gatewayNs, "rule", "show"))
         .doesNotContain("" + LinuxGateway.RULE_PRIORITY + ":");
+    assertThat(lab.run("ip", "-n", gatewayNs, "addr", "show")).doesNotContain(LinuxGateway.CLIENT);
     assertThat(gateway.teardown().writes()).isZero();
     for (Map.Entry<String, LinuxNode> e : nodes.entrySet()) {
       e.getValue().teardown();

@@ -162,9 +162,18 @@ class NodeRendererTest {
     assertThat(n2.nft().set("np_in4").elements())
         .extracting(Nft.Element::keyText)
         .contains(xb + " . 0.0.0.0-255.255.255.255 . " + id.value() + " . 6 . 8080")
-        // and the underlay but the gateway (ipBlock 10.64.0.0/24 except 10.64.0.1/32), whatever
-        // their identity
-        .contains(xb + " . 10.64.0.0 . 0-" + (Long.parseLong(id.value()) - 1) + " . 6 . 8080");
+        // and the internet (ipBlock 0.0.0.0/0 except the private ranges: the outside host, not
+        // the pods' or nodes' 10.0.0.0/8), whatever their identity
+        .contains(
+            xb
+                + " . 11.0.0.0-172.15.255.255 . 0-"
+                + (Long.parseLong(id.value()) - 1)
+                + " . 6 . 8080",
+            xb
+                + " . 172.32.0.0-192.167.255.255 . 0-"
+                + (Long.parseLong(id.value()) - 1)
+                + " . 6 . 8080")
+        .noneMatch(k -> k.contains(" . 10."));
   }
 
   @Test

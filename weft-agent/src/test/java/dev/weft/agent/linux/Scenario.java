@@ -46,10 +46,11 @@ import java.util.Map;
  * green; service {@code web} (VIP {@value #VIP}:80, node port 30080) on two red backends on
  * different nodes; a floating IP ({@value #FIP}) of network public, joined to red only, on blue's
  * {@code y/b}; and NetworkPolicy {@code x/web-from-a}: red's {@code x/b} accepts port 8080 only
- * from pods {@code pod=a} of its own namespace, and from the underlay (10.64.0.0/24) but not from
- * the gateway's own address. Public has route targets: the gateway reaches y/b's floating IP and
- * {@code web}'s floating IP {@value #WEB_FIP} from outside, which public's ACL passes except tcp
- * port 9090.
+ * from pods {@code pod=a} of its own namespace, and from the internet as the usual ipBlock says it
+ * ({@code 0.0.0.0/0} except the private ranges): the outside host ({@link LinuxGateway#CLIENT}) but
+ * neither pods nor nodes (a node port's flow to a backend on another node comes from its node's
+ * address). Public has route targets: the gateway reaches y/b's floating IP and {@code web}'s
+ * floating IP {@value #WEB_FIP} from outside, which public's ACL passes except tcp port 9090.
  */
 final class Scenario implements AutoCloseable {
   static final String NODE1 = "node-1";
@@ -144,7 +145,9 @@ final class Scenario implements AutoCloseable {
           .ingress(Policies.rule(peers(Policies.pods(sel("pod=a"))), ports(tcp(8080))))
           .ingress(
               Policies.rule(
-                  peers(Policies.block("10.64.0.0/24", "10.64.0.1/32")), ports(tcp(8080))))
+                  peers(
+                      Policies.block("0.0.0.0/0", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")),
+                  ports(tcp(8080))))
           .build();
 
   List<Pod> pods() {

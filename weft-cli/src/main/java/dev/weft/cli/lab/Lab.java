@@ -31,11 +31,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The local multi-node lab of {@code weft up --lab}: the embedded cluster's nodes made real on this
  * machine. An underlay namespace with a bridge; per node, a namespace with its InternalIP on eth0
- * and a {@code weft agent} child process programming it; a gateway namespace programmed as the
- * gateway router; the CNI plugin installed and run by the kubelet stand-in for every pod ({@link
- * LabSandboxes}); {@code weft probe --real} ({@link LabProbe}). Every name starts with a short
- * random prefix ({@code w1a2b}), and {@link #close} removes everything it made: processes first,
- * then namespaces.
+ * (default route via the gateway) and a {@code weft agent} child process programming it; a gateway
+ * namespace programmed as the gateway router, which is the outside host too; the CNI plugin
+ * installed and run by the kubelet stand-in for every pod ({@link LabSandboxes}); {@code weft probe
+ * --real} ({@link LabProbe}). Every name starts with a short random prefix ({@code w1a2b}), and
+ * {@link #close} removes everything it made: processes first, then namespaces.
  *
  * <p>Lifecycle: {@link #create} before the Weft server starts (its {@link #sandboxes()} go to the
  * stand-ins, and hold every pod until the lab is up), {@link #start} once it runs.
@@ -49,7 +49,7 @@ public final class Lab implements AutoCloseable {
   private final String store;
   private final LabNetwork network;
   private final LabSandboxes sandboxes;
-  private final LabAgents agents = new LabAgents();
+  private final LabAgents agents = new LabAgents(this::recordAgent);
   private final Map<String, String> nodeAddresses = new TreeMap<>();
   private final List<String> made = new ArrayList<>();
   private LabGateway gateway;
@@ -227,7 +227,15 @@ public final class Lab implements AutoCloseable {
     Map<String, Path> sockets = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : nodeAddresses.entrySet()) {
       String ns = network.node(e.getKey(), e.getValue());
-      made.add("node " + e.getKey() + ": namespace " + ns + ", eth0 " + e.getValue() + "/24");
+      made.add(
+          "node "
+              + e.getKey()
+              + ": namespace "
+              + ns
+              + ", eth0 "
+              + e.getValue()
+              + "/24, default via "
+              + LabGateway.address());
       sockets.put(e.getKey(), dir.resolve(prefix() + "-" + e.getKey() + ".sock"));
     }
     String gw = network.attached("gw", LabGateway.address(), LabGateway.prefixLength());
@@ -238,7 +246,9 @@ public final class Lab implements AutoCloseable {
             + LabGateway.address()
             + "/"
             + LabGateway.prefixLength()
-            + " (where --from external connects from)");
+            + ", lo "
+            + LabGateway.client()
+            + "/32 (the outside host: where --from external connects from)");
     made.add("underlay: namespace " + network.underlay() + ", bridge " + prefix() + "-br");
     installCni();
     for (Map.Entry<String, Path> e : sockets.entrySet()) {
@@ -250,7 +260,6 @@ public final class Lab implements AutoCloseable {
               store,
               e.getValue(),
               dir.resolve("agent-" + e.getKey() + ".log"));
-      record("pid " + a.process().pid());
       made.add(
           "agent of "
               + e.getKey()
@@ -261,7 +270,8 @@ public final class Lab implements AutoCloseable {
               + ", introspection "
               + a.url()
               + ", log "
-              + dir.resolve("agent-" + e.getKey() + ".log"));
+              + dir.resolve("agent-" + e.getKey() + ".log")
+              + " (started again when it exits)");
     }
     gateway = new LabGateway(shell, gw, compiler);
     gateway.start();
@@ -287,6 +297,61 @@ public final class Lab implements AutoCloseable {
         String.format(
             "lab %s up in %.1f s; pods get a namespace %s-p-NAMESPACE.NAME each",
             prefix(), (System.nanoTime() - started) / 1e9, prefix()));
+  }
+
+  /** Records the pid of every agent started, the restarted ones too, for {@link #removeStale}. */
+  private void recordAgent(LabAgents.Agent a) {
+    try {
+      record("pid " + a.process().pid());
+    } catch (IOException e) {
+      log.warn("lab: could not record the agent pid {}: {}", a.process().pid(), e.getMessage());
+    }
+  }
+
+  /** The network namespace of node {@code node}. */
+  public String nodeNamespace(String node) {
+    String ns = network.nodes().get(node);
+    if (ns == null) {
+      throw new IllegalArgumentException("the lab has no node " + node);
+    }
+    return ns;
+  }
+
+  /** The network namespace of pod {@code namespace/name}, or null while it has no sandbox. */
+  public String podNamespace(String namespace, String name) {
+    return sandboxes.netns(namespace + "/" + name);
+  }
+
+  /** The process id of the agent of {@code node} now (a restarted agent has a new one). */
+  public long agentPid(String node) {
+    return agents.agent(node).process().pid();
+  }
+
+  /** How many times the agent of {@code node} has been started: 1 until it is first restarted. */
+  public int agentStarts(String node) {
+    return agents.starts(node);
+  }
+
+  /** How often the agents read their node's kernel and repair it. */
+  public Duration agentReconcileInterval() {
+    return LabAgents.RECONCILE_INTERVAL;
+  }
+
+  /** The {@code /state.json} of the agent of {@code node} now, or null when it does not answer. */
+  public com.fasterxml.jackson.databind.JsonNode agentState(String node)
+      throws InterruptedException {
+    return agents.state(agents.agent(node));
+  }
+
+  /**
+   * Waits until the agent of {@code node} has been started at least {@code starts} times (see
+   * {@link #agentStarts}) and is ready; returns its first {@code /state.json} seen ready.
+   *
+   * @throws IllegalStateException when it is not ready within {@code timeout}
+   */
+  public com.fasterxml.jackson.databind.JsonNode awaitAgentReady(
+      String node, int starts, Duration timeout) throws InterruptedException {
+    return agents.awaitReady(node, starts, timeout);
   }
 
   /** Null when the kernel has SCTP; else why the lab cannot measure it. */

@@ -37,9 +37,17 @@ final class LabGateway implements AutoCloseable {
     this.compiler = compiler;
   }
 
-  /** The gateway's underlay address. */
+  /** The gateway's underlay address: the nodes' default route. */
   static String address() {
     return dev.weft.control.Gateway.ADDRESS4;
+  }
+
+  /**
+   * The outside host's address, which {@link LinuxGateway} puts on the namespace's loopback and its
+   * routes take as their source: where {@code --from external} connects from.
+   */
+  static String client() {
+    return LinuxGateway.CLIENT;
   }
 
   static int prefixLength() {

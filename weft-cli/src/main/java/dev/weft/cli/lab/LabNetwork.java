@@ -10,9 +10,10 @@ import java.util.Map;
 
 /**
  * The lab's network namespaces: an underlay with a bridge, one namespace per node with its eth0 on
- * the bridge, the gateway's namespace on the bridge, and the pods' namespaces. Every namespace and
- * every device made outside a namespace of its own carries the lab's {@link #prefix}, so two labs
- * never clash and a leftover is easy to find. Thread-safe.
+ * the bridge (and its default route via the gateway), the gateway's namespace on the bridge, and
+ * the pods' namespaces. Every namespace and every device made outside a namespace of its own
+ * carries the lab's {@link #prefix}, so two labs never clash and a leftover is easy to find.
+ * Thread-safe.
  */
 final class LabNetwork {
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
@@ -90,9 +91,14 @@ final class LabNetwork {
     return ns;
   }
 
-  /** A node's namespace on the underlay. */
+  /**
+   * A node's namespace on the underlay, with a default route via the gateway router's underlay
+   * address, as a real node has one to its fabric gateway: the agent routes the replies of flows
+   * from outside by the main table, and the outside host's address is not on the underlay.
+   */
   synchronized String node(String name, String address) {
     String ns = attached("n-" + name, address, 24);
+    run("ip", "-n", ns, "route", "add", "default", "via", LabGateway.address());
     nodes.put(name, ns);
     return ns;
   }

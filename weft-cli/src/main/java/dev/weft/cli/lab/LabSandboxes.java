@@ -126,6 +126,12 @@ final class LabSandboxes implements PodSandboxes {
     return want.equals(s.addresses) ? process(key) : null;
   }
 
+  /** The network namespace of pod {@code namespace/name}, or null while it has no sandbox. */
+  String netns(String key) {
+    Sandbox s = sandboxes.get(key);
+    return s == null ? null : s.netns;
+  }
+
   /** How many pods have a sandbox. */
   int size() {
     return sandboxes.size();
