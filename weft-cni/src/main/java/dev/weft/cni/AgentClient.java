@@ -54,7 +54,7 @@ final class AgentClient {
       }
     } catch (IOException e) {
       throw new CniException(
-          CniException.IO_FAILURE,
+          ErrorCodes.IO_FAILURE,
           "I/O failure talking to the weft agent",
           "socket " + socket + ": " + e);
     }
@@ -113,7 +113,7 @@ final class AgentClient {
       answer.write(chunk, 0, n);
       if (answer.size() > MAX_RESPONSE_BYTES) {
         throw new CniException(
-            CniException.IO_FAILURE,
+            ErrorCodes.IO_FAILURE,
             "invalid answer from the weft agent",
             "socket " + socket + ": answer longer than " + MAX_RESPONSE_BYTES + " bytes");
       }
@@ -127,7 +127,7 @@ final class AgentClient {
     if (left <= 0 || selector.select(Math.max(1, left / 1_000_000)) == 0) {
       if (System.nanoTime() - deadline >= 0) {
         throw new CniException(
-            CniException.TRY_AGAIN_LATER,
+            ErrorCodes.TRY_AGAIN_LATER,
             "the weft agent did not answer in time",
             "socket "
                 + socket
@@ -145,7 +145,7 @@ final class AgentClient {
     String text = new String(answer, StandardCharsets.UTF_8);
     if (text.isBlank()) {
       throw new CniException(
-          CniException.TRY_AGAIN_LATER,
+          ErrorCodes.TRY_AGAIN_LATER,
           "the weft agent closed the connection without answering",
           "socket " + socket + ": empty answer; the agent may be restarting, try again later");
     }
@@ -154,13 +154,13 @@ final class AgentClient {
       parsed = Json.parse(text);
     } catch (JsonException e) {
       throw new CniException(
-          CniException.IO_FAILURE,
+          ErrorCodes.IO_FAILURE,
           "invalid answer from the weft agent",
           "socket " + socket + ": " + e.getMessage());
     }
     if (!(parsed instanceof Map<?, ?>)) {
       throw new CniException(
-          CniException.IO_FAILURE,
+          ErrorCodes.IO_FAILURE,
           "invalid answer from the weft agent",
           "socket " + socket + ": expected a JSON object, found " + CallParser.kind(parsed));
     }

@@ -38,7 +38,7 @@ public final class CallParser {
     String value = env.get("CNI_COMMAND");
     if (value == null || value.isEmpty()) {
       throw new CniException(
-          CniException.INVALID_ENVIRONMENT,
+          ErrorCodes.INVALID_ENVIRONMENT,
           "required environment variable CNI_COMMAND is missing",
           "expected one of ADD, DEL, CHECK, STATUS, GC, VERSION");
     }
@@ -46,7 +46,7 @@ public final class CallParser {
       return Command.valueOf(value);
     } catch (IllegalArgumentException e) {
       throw new CniException(
-          CniException.INVALID_ENVIRONMENT,
+          ErrorCodes.INVALID_ENVIRONMENT,
           "environment variable CNI_COMMAND has an unknown value",
           "expected one of ADD, DEL, CHECK, STATUS, GC, VERSION, found \"" + value + "\"");
     }
@@ -77,7 +77,7 @@ public final class CallParser {
     }
     if (!missing.isEmpty()) {
       throw new CniException(
-          CniException.INVALID_ENVIRONMENT,
+          ErrorCodes.INVALID_ENVIRONMENT,
           "required environment variable"
               + (missing.size() > 1 ? "s " : " ")
               + String.join(", ", missing)
@@ -87,7 +87,7 @@ public final class CallParser {
     }
     if (!conf.cniVersion().has(command)) {
       throw new CniException(
-          CniException.INCOMPATIBLE_VERSION,
+          ErrorCodes.INCOMPATIBLE_VERSION,
           "incompatible CNI version",
           command
               + " needs cniVersion "
@@ -123,14 +123,14 @@ public final class CallParser {
       int eq = pair.indexOf('=');
       if (eq <= 0) {
         throw new CniException(
-            CniException.INVALID_ENVIRONMENT,
+            ErrorCodes.INVALID_ENVIRONMENT,
             "environment variable CNI_ARGS is malformed",
             "expected K=V pairs separated by ';', found \"" + pair + "\" as pair " + (i + 1));
       }
       String key = pair.substring(0, eq);
       if (args.put(key, pair.substring(eq + 1)) != null) {
         throw new CniException(
-            CniException.INVALID_ENVIRONMENT,
+            ErrorCodes.INVALID_ENVIRONMENT,
             "environment variable CNI_ARGS is malformed",
             "key " + key + " appears more than once");
       }
@@ -140,7 +140,7 @@ public final class CallParser {
       for (String key : args.keySet()) {
         if (!KNOWN_ARGS.contains(key)) {
           throw new CniException(
-              CniException.INVALID_ENVIRONMENT,
+              ErrorCodes.INVALID_ENVIRONMENT,
               "environment variable CNI_ARGS has an unknown key",
               "unknown key "
                   + key
@@ -166,13 +166,13 @@ public final class CallParser {
               .toString();
     } catch (CharacterCodingException e) {
       throw new CniException(
-          CniException.DECODE_FAILURE,
+          ErrorCodes.DECODE_FAILURE,
           "failed to decode the network configuration",
           "stdin is not valid UTF-8");
     }
     if (text.isBlank()) {
       throw new CniException(
-          CniException.DECODE_FAILURE,
+          ErrorCodes.DECODE_FAILURE,
           "failed to decode the network configuration",
           "expected a JSON object on stdin, found nothing");
     }
@@ -181,13 +181,13 @@ public final class CallParser {
       parsed = Json.parse(text);
     } catch (JsonException e) {
       throw new CniException(
-          CniException.DECODE_FAILURE,
+          ErrorCodes.DECODE_FAILURE,
           "failed to decode the network configuration",
           "stdin: " + e.getMessage());
     }
     if (!(parsed instanceof Map<?, ?>)) {
       throw new CniException(
-          CniException.INVALID_CONFIG,
+          ErrorCodes.INVALID_CONFIG,
           "invalid network configuration",
           "expected a JSON object, found " + kind(parsed));
     }
@@ -198,7 +198,7 @@ public final class CallParser {
     CniVersion cniVersion = CniVersion.of(version);
     if (cniVersion == null) {
       throw new CniException(
-          CniException.INCOMPATIBLE_VERSION,
+          ErrorCodes.INCOMPATIBLE_VERSION,
           "incompatible CNI version",
           "cniVersion \""
               + version
@@ -208,7 +208,7 @@ public final class CallParser {
     String name = requiredString(raw, "name");
     if (!NETWORK_NAME.matcher(name).matches()) {
       throw new CniException(
-          CniException.INVALID_CONFIG,
+          ErrorCodes.INVALID_CONFIG,
           "invalid network configuration",
           "field \"name\" must match ^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$, found \"" + name + "\"");
     }
@@ -219,7 +219,7 @@ public final class CallParser {
       Object value = raw.get("agentSocket");
       if (!(value instanceof String s) || !s.startsWith("/")) {
         throw new CniException(
-            CniException.INVALID_CONFIG,
+            ErrorCodes.INVALID_CONFIG,
             "invalid network configuration",
             "field \"agentSocket\" must be an absolute path, found " + describe(value));
       }
@@ -231,7 +231,7 @@ public final class CallParser {
       double seconds = value instanceof Number n ? n.doubleValue() : Double.NaN;
       if (!(seconds > 0 && seconds <= 3600)) {
         throw new CniException(
-            CniException.INVALID_CONFIG,
+            ErrorCodes.INVALID_CONFIG,
             "invalid network configuration",
             "field \"timeoutSeconds\" must be a number of seconds in (0, 3600], found "
                 + describe(value));
@@ -245,7 +245,7 @@ public final class CallParser {
     Object value = raw.get(field);
     if (!(value instanceof String s) || s.isEmpty()) {
       throw new CniException(
-          CniException.INVALID_CONFIG,
+          ErrorCodes.INVALID_CONFIG,
           "invalid network configuration",
           "field \""
               + field

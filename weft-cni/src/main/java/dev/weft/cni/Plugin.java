@@ -35,7 +35,7 @@ public final class Plugin {
         input = stdin.readAllBytes();
       } catch (IOException e) {
         throw new CniException(
-            CniException.IO_FAILURE, "cannot read the network configuration", "stdin: " + e);
+            ErrorCodes.IO_FAILURE, "cannot read the network configuration", "stdin: " + e);
       }
       NetConf conf = CallParser.netConf(input);
       version = conf.cniVersion();
@@ -57,7 +57,7 @@ public final class Plugin {
           return 0;
         }
         throw new CniException(
-            CniException.TRY_AGAIN_LATER,
+            ErrorCodes.TRY_AGAIN_LATER,
             "try again later: the weft agent for this node is not running",
             e.getMessage());
       }
@@ -69,7 +69,7 @@ public final class Plugin {
       return printError(
           stdout,
           version,
-          new CniException(CniException.INTERNAL, "internal error in weft-cni", e.toString()));
+          new CniException(ErrorCodes.INTERNAL, "internal error in weft-cni", e.toString()));
     }
   }
 
@@ -111,14 +111,14 @@ public final class Plugin {
     }
     if (!Boolean.FALSE.equals(ok)) {
       throw new CniException(
-          CniException.IO_FAILURE,
+          ErrorCodes.IO_FAILURE,
           "invalid answer from the weft agent",
           "expected \"ok\": true or false, found "
               + (answer.containsKey("ok") ? CallParser.describe(ok) : "nothing"));
     }
     if (!(answer.get("code") instanceof Long code) || code <= 0 || code > Integer.MAX_VALUE) {
       throw new CniException(
-          CniException.IO_FAILURE,
+          ErrorCodes.IO_FAILURE,
           "invalid answer from the weft agent",
           "a failure must carry a positive integer \"code\", found "
               + CallParser.describe(answer.get("code")));

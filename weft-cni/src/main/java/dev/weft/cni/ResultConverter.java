@@ -58,6 +58,6 @@ public final class ResultConverter {
   }
 
   private static CniException invalid(String details) {
-    return new CniException(CniException.IO_FAILURE, "invalid answer from the weft agent", details);
+    return new CniException(ErrorCodes.IO_FAILURE, "invalid answer from the weft agent", details);
   }
 }

@@ -8,6 +8,7 @@ import dev.weft.agent.CommandFailedException;
 import dev.weft.agent.linux.Naming;
 import dev.weft.agent.linux.NodeState.PodInterface;
 import dev.weft.agent.node.NodeAgent;
+import dev.weft.cni.ErrorCodes;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -53,7 +54,7 @@ public final class CniHandler {
             case "GC" -> gc(request);
             default ->
                 throw new CniException(
-                    CniException.DECODING_FAILURE,
+                    ErrorCodes.DECODE_FAILURE,
                     "unknown command \"" + command + "\"",
                     "expected one of ADD, DEL, CHECK, STATUS, GC");
           };
@@ -78,10 +79,10 @@ public final class CniHandler {
       return error(e.code(), e.getMessage(), e.details());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return error(CniException.TRY_AGAIN_LATER, "the agent is stopping", "try again");
+      return error(ErrorCodes.TRY_AGAIN_LATER, "the agent is stopping", "try again");
     } catch (RuntimeException e) {
       LOG.error("CNI {}: unexpected failure", command, e);
-      return error(CniException.IO_FAILURE, "the agent failed: " + e, "see the agent's log");
+      return error(ErrorCodes.IO_FAILURE, "the agent failed: " + e, "see the agent's log");
     }
   }
 
@@ -120,7 +121,7 @@ public final class CniHandler {
     String v = request.path(field).asText("");
     if (v.isBlank()) {
       throw new CniException(
-          CniException.INVALID_ENVIRONMENT, env + " is missing", "the request has no " + field);
+          ErrorCodes.INVALID_ENVIRONMENT, env + " is missing", "the request has no " + field);
     }
     return v;
   }
@@ -131,7 +132,7 @@ public final class CniHandler {
     String name = args.path("K8S_POD_NAME").asText("");
     if (ns.isBlank() || name.isBlank()) {
       throw new CniException(
-          CniException.INVALID_ENVIRONMENT,
+          ErrorCodes.INVALID_ENVIRONMENT,
           "CNI_ARGS has no K8S_POD_NAMESPACE and K8S_POD_NAME",
           "Weft wires Kubernetes pods only: the container runtime passes the pod's namespace and"
               + " name in CNI_ARGS (got "
@@ -192,7 +193,7 @@ public final class CniHandler {
       return agent.onKernel(task, reconcile, KERNEL_WORK);
     } catch (TimeoutException e) {
       throw new CniException(
-          CniException.TRY_AGAIN_LATER,
+          ErrorCodes.TRY_AGAIN_LATER,
           "the agent is busy",
           "the node's kernel work did not finish within " + seconds(KERNEL_WORK));
     } catch (ExecutionException e) {
@@ -201,11 +202,11 @@ public final class CniHandler {
         throw ce;
       }
       if (c instanceof CommandFailedException cf) {
-        throw new CniException(CniException.IO_FAILURE, "a command failed", cf.getMessage());
+        throw new CniException(ErrorCodes.IO_FAILURE, "a command failed", cf.getMessage());
       }
-      throw new CniException(CniException.IO_FAILURE, "the agent failed: " + c, "see its log");
+      throw new CniException(ErrorCodes.IO_FAILURE, "the agent failed: " + c, "see its log");
     } catch (java.util.concurrent.RejectedExecutionException e) {
-      throw new CniException(CniException.TRY_AGAIN_LATER, "the agent is stopping", "try again");
+      throw new CniException(ErrorCodes.TRY_AGAIN_LATER, "the agent is stopping", "try again");
     }
   }
 
@@ -276,14 +277,14 @@ public final class CniHandler {
     NodeAgent.PodLookup l = agent.findPod(pod.namespace(), pod.name(), pod.uid());
     if (l.local() == null) {
       throw new CniException(
-          l.code() == CniException.OTHER_NODE ? l.code() : CniException.UNKNOWN_CONTAINER,
+          l.code() == ErrorCodes.OTHER_NODE ? l.code() : ErrorCodes.UNKNOWN_CONTAINER,
           "pod " + pod + " has no interface on node " + agent.options().node(),
           l.problem());
     }
     List<String> diffs = kernel(() -> wiring.check(containerId, netns, ifName, l.local()), false);
     if (!diffs.isEmpty()) {
       throw new CniException(
-          CniException.IO_FAILURE,
+          ErrorCodes.IO_FAILURE,
           "pod " + pod + "'s interface is not as ADD made it",
           String.join("; ", diffs));
     }
@@ -294,7 +295,7 @@ public final class CniHandler {
     NodeAgent.Status s = agent.status();
     if (!s.ready()) {
       throw new CniException(
-          CniException.NOT_AVAILABLE,
+          ErrorCodes.NOT_AVAILABLE,
           "the Weft agent of node " + s.node() + " is not ready",
           s.notReady() == null ? "it has not programmed the node yet" : s.notReady());
     }
@@ -305,7 +306,7 @@ public final class CniHandler {
     JsonNode attachments = request.path("config").path("cni.dev/valid-attachments");
     if (!attachments.isArray()) {
       throw new CniException(
-          CniException.INVALID_CONFIG,
+          ErrorCodes.INVALID_CONFIG,
           "GC needs cni.dev/valid-attachments",
           "the network configuration of a GC lists the attachments to keep; without it nothing is"
               + " removed");

@@ -3,6 +3,7 @@ package dev.weft.agent.cni;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weft.cni.ErrorCodes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -128,7 +129,7 @@ public final class CniServer implements AutoCloseable {
       if (request == null) {
         response =
             CniHandler.error(
-                CniException.DECODING_FAILURE,
+                ErrorCodes.DECODE_FAILURE,
                 "request too large",
                 "a request is at most " + MAX_REQUEST + " bytes");
       } else {
@@ -141,7 +142,7 @@ public final class CniServer implements AutoCloseable {
         if (parsed == null || !parsed.isObject()) {
           response =
               CniHandler.error(
-                  CniException.DECODING_FAILURE,
+                  ErrorCodes.DECODE_FAILURE,
                   "the request is not a JSON object",
                   "expected one JSON object followed by a newline (weft-cni/PROTOCOL.md)");
         } else {

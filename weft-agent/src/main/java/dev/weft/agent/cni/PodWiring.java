@@ -6,6 +6,7 @@ import dev.weft.agent.CommandFailedException;
 import dev.weft.agent.Shell;
 import dev.weft.agent.linux.Naming;
 import dev.weft.agent.linux.NodeState.PodInterface;
+import dev.weft.cni.ErrorCodes;
 import dev.weft.model.IpPrefix;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -77,7 +78,7 @@ public final class PodWiring {
   public void add(String containerId, String netns, String ifName, PodInterface p) {
     if (!Files.exists(Path.of(netns))) {
       throw new CniException(
-          CniException.UNKNOWN_CONTAINER,
+          ErrorCodes.UNKNOWN_CONTAINER,
           "network namespace " + netns + " does not exist",
           "container " + containerId + ": CNI_NETNS " + netns + " is not there (sandbox gone?)");
     }
@@ -166,7 +167,7 @@ public final class PodWiring {
             podIp(netns, "-batch", "-"), String.join("\n", lines) + "\n", Shell.DEFAULT_TIMEOUT);
     if (!r.ok()) {
       throw new CniException(
-          CniException.IO_FAILURE,
+          ErrorCodes.IO_FAILURE,
           "could not configure " + ifName + " in " + netns,
           new CommandFailedException(r).getMessage());
     }
@@ -222,7 +223,7 @@ public final class PodWiring {
     }
     if (mine == null) {
       throw new CniException(
-          CniException.UNKNOWN_CONTAINER,
+          ErrorCodes.UNKNOWN_CONTAINER,
           "container " + containerId + " has no Weft veth",
           "no veth on the node has alias " + ALIAS_PREFIX + containerId);
     }
@@ -274,7 +275,7 @@ public final class PodWiring {
     Shell.Result r = shell.run(nodeIp("link", "del", "dev", device), null, Shell.DEFAULT_TIMEOUT);
     if (!r.ok() && !r.stderr().contains("Cannot find device")) {
       throw new CniException(
-          CniException.IO_FAILURE,
+          ErrorCodes.IO_FAILURE,
           "could not remove veth " + device,
           new CommandFailedException(r).getMessage());
     }
@@ -284,7 +285,7 @@ public final class PodWiring {
     Shell.Result r = shell.run(argv, null, Shell.DEFAULT_TIMEOUT);
     if (!r.ok()) {
       throw new CniException(
-          CniException.IO_FAILURE, "could not " + what, new CommandFailedException(r).getMessage());
+          ErrorCodes.IO_FAILURE, "could not " + what, new CommandFailedException(r).getMessage());
     }
   }
 

@@ -7,6 +7,7 @@ import dev.weft.agent.linux.NodeState;
 import dev.weft.agent.linux.NodeState.PodInterface;
 import dev.weft.agent.linux.ReconcileException;
 import dev.weft.agent.linux.ReconcileReport;
+import dev.weft.cni.ErrorCodes;
 import dev.weft.control.Compiler;
 import dev.weft.control.Endpoint;
 import dev.weft.control.NextHop;
@@ -531,7 +532,7 @@ public final class NodeAgent implements AutoCloseable {
   public PodLookup findPod(String namespace, String name, String podUid) {
     String node = options.node();
     if (!ready) {
-      return new PodLookup(null, 100, "the agent is not ready: " + notReady);
+      return new PodLookup(null, ErrorCodes.NOT_ALLOCATED, "the agent is not ready: " + notReady);
     }
     NodeState state = desired;
     List<Endpoint> matches = new ArrayList<>();
@@ -556,7 +557,7 @@ public final class NodeAgent implements AutoCloseable {
       if (!otherUids.isEmpty()) {
         return new PodLookup(
             null,
-            100,
+            ErrorCodes.NOT_ALLOCATED,
             "Weft knows pod "
                 + namespace
                 + "/"
@@ -569,11 +570,11 @@ public final class NodeAgent implements AutoCloseable {
                 + " name; is it running?)");
       }
       if (notReady != null) {
-        return new PodLookup(null, 100, notReady);
+        return new PodLookup(null, ErrorCodes.NOT_ALLOCATED, notReady);
       }
       return new PodLookup(
           null,
-          100,
+          ErrorCodes.NOT_ALLOCATED,
           "Weft has no interface for it (is the kube-manager running, and does it manage"
               + " namespace "
               + namespace
@@ -596,11 +597,11 @@ public final class NodeAgent implements AutoCloseable {
           return new PodLookup(p, 0, null);
         }
         if (notReady != null) {
-          return new PodLookup(null, 100, notReady);
+          return new PodLookup(null, ErrorCodes.NOT_ALLOCATED, notReady);
         }
         return new PodLookup(
             null,
-            100,
+            ErrorCodes.NOT_ALLOCATED,
             "its interface "
                 + e.interfaceUuid()
                 + " is compiled but not yet rendered for this node (rendered revision "
@@ -610,14 +611,16 @@ public final class NodeAgent implements AutoCloseable {
     }
     if (unaddressed) {
       return new PodLookup(
-          null, 100, "Weft has not allocated an address yet (is the kube-manager running?)");
+          null,
+          ErrorCodes.NOT_ALLOCATED,
+          "Weft has not allocated an address yet (is the kube-manager running?)");
     }
     if (elsewhere != null) {
-      return new PodLookup(null, 101, "the pod is bound to " + elsewhere);
+      return new PodLookup(null, ErrorCodes.OTHER_NODE, "the pod is bound to " + elsewhere);
     }
     return new PodLookup(
         null,
-        100,
+        ErrorCodes.NOT_ALLOCATED,
         "the pod is not bound to a node in Weft's store yet (unplaced: " + unplaced + ")");
   }
 
