@@ -76,9 +76,14 @@ class LabDifferentialTest {
             }
           }
         }
-        weft.awaitPodsScheduled();
-        weft.awaitClusterSettled();
-        weft.awaitPodsRunning();
+        try {
+          weft.awaitPodsScheduled();
+          weft.awaitClusterSettled();
+          weft.awaitPodsRunning();
+        } catch (AssertionError e) {
+          throw new AssertionError(
+              name + ": " + e.getMessage() + "\n" + weft.lab().logTails(80), e);
+        }
         List<String> args = withoutSctp(ScenarioTest.probeArgs(step));
         ProbeMatrix model = withoutSctpColumns(weft.probe(args));
         long started = System.nanoTime();

@@ -439,6 +439,27 @@ public final class Lab implements AutoCloseable {
     return c;
   }
 
+  /**
+   * The last {@code lines} lines of each agent's log and of the pods' processes' log, for a person
+   * (or a failing test) looking into why something did not happen.
+   */
+  public String logTails(int lines) {
+    StringBuilder out = new StringBuilder();
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      for (Path f :
+          files.filter(f -> f.getFileName().toString().endsWith(".log")).sorted().toList()) {
+        List<String> all = Files.readAllLines(f, java.nio.charset.StandardCharsets.UTF_8);
+        out.append("--- ").append(f.getFileName()).append(" (last ").append(lines).append(")\n");
+        for (String l : all.subList(Math.max(0, all.size() - lines), all.size())) {
+          out.append(l).append('\n');
+        }
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      out.append("(logs unreadable: ").append(e.getMessage()).append(")\n");
+    }
+    return out.toString();
+  }
+
   /** What the lab made, one line each, for {@code weft up} to print. */
   public void describe(PrintStream out) {
     for (String m : made) {

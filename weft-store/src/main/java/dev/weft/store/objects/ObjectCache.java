@@ -146,9 +146,34 @@ public final class ObjectCache implements AutoCloseable {
       }
     }
 
+    /**
+     * The watch ended on an error (the store unreachable for a moment, a failed read): reload and
+     * watch again, with backoff, for as long as the cache is open. A cache that stopped here would
+     * serve a frozen view for the rest of the process's life.
+     */
     @Override
     public void onError(Throwable error) {
-      log.error("object watch failed", error);
+      long backoff = 100;
+      while (!closed) {
+        log.warn("object watch failed ({}); reloading in {} ms", error.toString(), backoff);
+        try {
+          Thread.sleep(backoff);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        if (closed) {
+          return;
+        }
+        try {
+          relistAndWatch();
+          log.info("object watch resumed at revision {}", revision);
+          return;
+        } catch (RuntimeException e) {
+          error = e;
+          backoff = Math.min(backoff * 2, 5_000);
+        }
+      }
     }
   }
 
