@@ -9,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +36,8 @@ import org.slf4j.LoggerFactory;
  * restarts nothing afterwards, whatever exits meanwhile.
  */
 final class LabAgents implements AutoCloseable {
+  private static final Path SETSID = Path.of("/usr/bin/setsid");
+
   private static final Logger log = LoggerFactory.getLogger(LabAgents.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final List<String> AGENT_JVM =
@@ -135,9 +138,14 @@ final class LabAgents implements AutoCloseable {
             "127.0.0.1:" + port,
             "--reconcile-interval",
             RECONCILE_INTERVAL.toMillis() + "ms");
-    Process p =
-        Children.startLogged(
-            Children.javaCommand(null, AGENT_JVM, "dev.weft.cli.Main", args), s.log);
+    List<String> argv = new ArrayList<>();
+    if (Files.isExecutable(SETSID)) {
+      // A session of its own: Ctrl-C in the terminal of `weft up` reaches Weft, which stops the
+      // agents in order, not the agents first (which the supervisor would take for crashes).
+      argv.add(SETSID.toString());
+    }
+    argv.addAll(Children.javaCommand(null, AGENT_JVM, "dev.weft.cli.Main", args));
+    Process p = Children.startLogged(argv, s.log);
     Agent a = new Agent(s.node, s.netns, s.socket, s.log, port, p);
     s.current = a;
     s.startedAt = System.nanoTime();

@@ -125,13 +125,28 @@ final class IndexedCrudDispatcher extends KubernetesCrudDispatcher {
     @Override
     public void onClosed(WebSocket webSocket, int code, String reason) {
       watchListeners.remove(delegate);
-      WATCH_CLEANUP.execute(() -> delegate.onClosed(webSocket, code, reason));
+      WATCH_CLEANUP.execute(quietly(() -> delegate.onClosed(webSocket, code, reason)));
     }
 
     @Override
     public void onFailure(WebSocket webSocket, Throwable failure, Response response) {
       watchListeners.remove(delegate);
-      WATCH_CLEANUP.execute(() -> delegate.onFailure(webSocket, failure, response));
+      WATCH_CLEANUP.execute(quietly(() -> delegate.onFailure(webSocket, failure, response)));
+    }
+
+    /**
+     * {@code cleanup}, except that a server already stopped (its event loop terminated, taking the
+     * watch's socket with it) leaves nothing to clean: said at debug level, not as a stack trace on
+     * the console of a {@code weft up} being stopped.
+     */
+    private static Runnable quietly(Runnable cleanup) {
+      return () -> {
+        try {
+          cleanup.run();
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          log.debug("watch clean-up after the embedded API server stopped: {}", e.getMessage());
+        }
+      };
     }
   }
 
