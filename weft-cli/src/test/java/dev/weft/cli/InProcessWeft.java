@@ -175,10 +175,18 @@ final class InProcessWeft implements AutoCloseable {
    * covers what the API server had when it was called, not what its controllers will write next.
    */
   void awaitClusterSettled() throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    // In a lab, sandboxes are real: a CNI ADD (a JVM start) or a pod process start holds a
+    // stand-in worker for a second or more, much more on a loaded machine.
+    Duration window = Duration.ofSeconds(lab == null ? 30 : 120);
+    long deadline = System.nanoTime() + window.toNanos();
     String before = null;
     while (System.nanoTime() < deadline) {
-      server.awaitIdle(Duration.ofSeconds(10));
+      // Only an idle moment counts: while a worker is busy, writes the cluster makes on its own
+      // (the kube-manager's Lease, renewed every second) tell nothing about what was applied.
+      if (!server.awaitIdle(Duration.ofSeconds(10))) {
+        before = null;
+        continue;
+      }
       Thread.sleep(100);
       String now = server.client().namespaces().list().getMetadata().getResourceVersion();
       if (now != null && now.equals(before)) {
@@ -186,7 +194,33 @@ final class InProcessWeft implements AutoCloseable {
       }
       before = now;
     }
-    throw new AssertionError("the embedded cluster did not settle within 30 s");
+    throw new AssertionError(
+        "the embedded cluster did not settle within "
+            + window.toSeconds()
+            + " s; the busy workers:\n"
+            + busyWorkers());
+  }
+
+  /** The stacks of the work-queue threads that are doing something (not waiting for work). */
+  static String busyWorkers() {
+    StringBuilder out = new StringBuilder();
+    for (var e : Thread.getAllStackTraces().entrySet()) {
+      Thread t = e.getKey();
+      StackTraceElement[] stack = e.getValue();
+      if (!t.getName().startsWith("weft-workqueue-")
+          || Stream.of(stack)
+              .noneMatch(
+                  f ->
+                      f.getClassName().contains("Reconcil")
+                          || f.getClassName().contains("StandIns"))) {
+        continue;
+      }
+      out.append("\"").append(t.getName()).append("\" ").append(t.getState()).append('\n');
+      for (StackTraceElement f : stack) {
+        out.append("    at ").append(f).append('\n');
+      }
+    }
+    return out.length() == 0 ? "(none)\n" : out.toString();
   }
 
   void awaitPodsScheduled() {

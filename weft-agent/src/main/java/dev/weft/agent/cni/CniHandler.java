@@ -160,10 +160,17 @@ public final class CniHandler {
   private PodInterface awaitPod(PodRef pod, Duration wait) throws InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
     long seen = agent.generation();
+    boolean said = false;
     while (true) {
       NodeAgent.PodLookup l = agent.findPod(pod.namespace(), pod.name(), pod.uid());
       if (l.local() != null) {
         return l.local();
+      }
+      if (!said) {
+        // Worth a line: an ADD that waits says for what, so a slow sandbox can be explained.
+        LOG.info(
+            "CNI ADD {}: waiting up to {} for its interface: {}", pod, seconds(wait), l.problem());
+        said = true;
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {

@@ -169,6 +169,7 @@ final class LabSandboxes implements PodSandboxes {
       }
       if (s == null) {
         String netns = netnsName(key);
+        note(key + ": sandbox " + netns + " on " + node);
         network.namespace(netns.substring(network.prefix().length() + 1));
         s = new Sandbox(key, uid, node, netns, "lab" + uid.replace("-", ""));
         sandboxes.put(key, s);
@@ -206,7 +207,16 @@ final class LabSandboxes implements PodSandboxes {
           s.process.close();
         }
         s.process = startProcess(pod, s);
-        if (!s.process.awaitReady(PROCESS_READY)) {
+        long started = System.nanoTime();
+        boolean ready = s.process.awaitReady(PROCESS_READY);
+        note(
+            s.key
+                + ": pod process "
+                + (ready ? "ready" : "not ready")
+                + " after "
+                + (System.nanoTime() - started) / 1_000_000
+                + " ms");
+        if (!ready) {
           problem(
               pod,
               s,
@@ -266,6 +276,31 @@ final class LabSandboxes implements PodSandboxes {
             });
   }
 
+  /**
+   * Appends a line to the lab's {@code kubelet.log}, what kubelet's own log would say of the pod's
+   * sandbox (the lab's failures print the tail of every log).
+   */
+  private void note(String line) {
+    String stamped =
+        java.time.LocalTime.now(clock.withZone(java.time.ZoneId.systemDefault()))
+                .truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+            + " "
+            + line
+            + "\n";
+    synchronized (this) {
+      try {
+        java.nio.file.Files.writeString(
+            logs.resolve("kubelet.log"),
+            stamped,
+            StandardCharsets.UTF_8,
+            java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.APPEND);
+      } catch (IOException e) {
+        log.debug("lab: kubelet.log: {}", e.toString());
+      }
+    }
+  }
+
   /** Runs the plugin as kubelet does; its stdout parsed (the result, or the CNI error object). */
   private JsonNode cni(String command, Pod pod, Sandbox s, Path socket)
       throws IOException, InterruptedException {
@@ -296,6 +331,7 @@ final class LabSandboxes implements PodSandboxes {
                 "type", "weft-cni",
                 "agentSocket", socket.toString()));
     long started = System.nanoTime();
+    note(s.key + ": weft-cni " + command + " started");
     Process p = pb.start();
     try (OutputStream in = p.getOutputStream()) {
       in.write(config.getBytes(StandardCharsets.UTF_8));
@@ -308,12 +344,9 @@ final class LabSandboxes implements PodSandboxes {
     }
     out = p.getInputStream().readAllBytes();
     String text = new String(out, StandardCharsets.UTF_8).trim();
-    log.info(
-        "lab: pod {}: weft-cni {} exited {} in {} ms",
-        s.key,
-        command,
-        p.exitValue(),
-        (System.nanoTime() - started) / 1_000_000);
+    long took = (System.nanoTime() - started) / 1_000_000;
+    log.info("lab: pod {}: weft-cni {} exited {} in {} ms", s.key, command, p.exitValue(), took);
+    note(s.key + ": weft-cni " + command + " exited " + p.exitValue() + " in " + took + " ms");
     if (text.isEmpty()) {
       if (p.exitValue() == 0) {
         return JSON.createObjectNode();
@@ -415,6 +448,7 @@ final class LabSandboxes implements PodSandboxes {
       s.lastProblem = message;
     }
     log.warn("lab: pod {}: FailedCreatePodSandBox: {}", key, message);
+    note(key + ": FailedCreatePodSandBox: " + message);
     Instant now = clock.instant();
     String namespace = pod.getMetadata().getNamespace();
     Event event =
