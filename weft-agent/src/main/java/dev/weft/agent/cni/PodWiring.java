@@ -139,7 +139,7 @@ public final class PodWiring {
       v6 |= six;
       lines.add("addr replace " + host(a) + " dev " + ifName + (six ? " nodad" : ""));
     }
-    lines.add("link set dev " + ifName + " up");
+    lines.add("link set dev " + ifName + " mtu " + p.mtu() + " up");
     if (v4) {
       lines.add("route replace 0.0.0.0/0 via " + Naming.GATEWAY4 + " dev " + ifName + " onlink");
       lines.add(
@@ -208,8 +208,9 @@ public final class PodWiring {
   }
 
   /**
-   * What differs from what {@link #add} makes: empty when the container's veth and the pod side's
-   * MAC, addresses and default routes are as they should be.
+   * What differs from what {@link #add} makes: empty when the container's veth (up, on the
+   * interface's host device) and the pod side's MAC, MTU, state, addresses, default routes and
+   * gateway neighbour entries, per address family the interface has, are as they should be.
    *
    * @throws CniException (code 3) when the container has no Weft veth on this node
    */
@@ -230,6 +231,11 @@ public final class PodWiring {
     List<String> diffs = new ArrayList<>();
     if (!mine.equals(p.hostDevice())) {
       diffs.add("host veth is " + mine + ", expected " + p.hostDevice());
+    }
+    Shell.Result host =
+        shell.run(nodeIp("-j", "link", "show", "dev", mine), null, Shell.DEFAULT_TIMEOUT);
+    if (host.ok() && !host.stdout().contains("\"UP\"")) {
+      diffs.add("host veth " + mine + " is down");
     }
     Shell.Result r =
         shell.run(podIp(netns, "-j", "addr", "show", "dev", ifName), null, Shell.DEFAULT_TIMEOUT);
@@ -259,16 +265,75 @@ public final class PodWiring {
       if (!addresses.equals(expected)) {
         diffs.add(ifName + " has addresses " + addresses + ", expected " + expected);
       }
-      Shell.Result routes =
-          shell.run(podIp(netns, "-j", "route", "show", "default"), null, Shell.DEFAULT_TIMEOUT);
-      if (expected.stream().anyMatch(a -> a.indexOf(':') < 0)
-          && !routes.stdout().contains("\"gateway\":\"" + Naming.GATEWAY4 + "\"")) {
-        diffs.add("no IPv4 default route via " + Naming.GATEWAY4 + " in " + netns);
+      if (l.path("mtu").asInt(-1) != p.mtu()) {
+        diffs.add(ifName + " has MTU " + l.path("mtu").asText("?") + ", expected " + p.mtu());
+      }
+      boolean v4 = expected.stream().anyMatch(a -> a.indexOf(':') < 0);
+      boolean v6 = expected.stream().anyMatch(a -> a.indexOf(':') >= 0);
+      if (v4) {
+        gatewayDiffs(netns, ifName, p, "-4", Naming.GATEWAY4, diffs);
+      }
+      if (v6) {
+        gatewayDiffs(netns, ifName, p, "-6", Naming.GATEWAY6, diffs);
       }
     } catch (IOException e) {
       diffs.add("could not read " + ifName + ": " + e.getMessage());
     }
     return diffs;
+  }
+
+  /**
+   * The pod's default route of one family ({@code -4} / {@code -6}) through {@code gateway} on
+   * {@code ifName}, and the permanent neighbour entry that resolves the gateway to the host veth's
+   * MAC: what {@link #podSide} makes, compared.
+   */
+  private void gatewayDiffs(
+      String netns,
+      String ifName,
+      PodInterface p,
+      String family,
+      String gateway,
+      List<String> diffs)
+      throws IOException {
+    String v = family.equals("-6") ? "IPv6" : "IPv4";
+    Shell.Result routes =
+        shell.run(
+            podIp(netns, family, "-j", "route", "show", "default"), null, Shell.DEFAULT_TIMEOUT);
+    boolean route = false;
+    for (JsonNode r : JSON.readTree(routes.stdout().isBlank() ? "[]" : routes.stdout())) {
+      route |= gateway.equals(r.path("gateway").asText()) && ifName.equals(r.path("dev").asText());
+    }
+    if (!route) {
+      diffs.add("no " + v + " default route via " + gateway + " dev " + ifName + " in " + netns);
+    }
+    Shell.Result neigh =
+        shell.run(
+            podIp(netns, family, "-j", "neigh", "show", "dev", ifName),
+            null,
+            Shell.DEFAULT_TIMEOUT);
+    String found = null;
+    for (JsonNode n : JSON.readTree(neigh.stdout().isBlank() ? "[]" : neigh.stdout())) {
+      if (gateway.equals(n.path("dst").asText())) {
+        found = n.path("lladdr").asText("") + " " + n.path("state").toString();
+      }
+    }
+    if (found == null) {
+      diffs.add("no " + v + " neighbour entry for the gateway " + gateway + " on " + ifName);
+    } else if (!found
+            .toLowerCase(java.util.Locale.ROOT)
+            .startsWith(p.hostMac().toLowerCase(java.util.Locale.ROOT) + " ")
+        || !found.contains("PERMANENT")) {
+      diffs.add(
+          "the gateway "
+              + gateway
+              + " on "
+              + ifName
+              + " is "
+              + found
+              + ", expected "
+              + p.hostMac()
+              + " [\"PERMANENT\"]");
+    }
   }
 
   private void deleteLink(String device) {

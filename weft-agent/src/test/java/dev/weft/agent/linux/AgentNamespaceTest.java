@@ -239,6 +239,20 @@ class AgentNamespaceTest {
     assertThat(broken.path("code").asInt()).isEqualTo(5);
     assertThat(broken.path("details").asText()).contains("addresses");
     assertThat(add("ca", podNs("xa"), xa, 5000).path("ok").asBoolean()).isTrue(); // ADD repairs
+    lab.run("ip", "-n", podNs("xa"), "neigh", "del", "169.254.1.1", "dev", "eth0");
+    lab.run("ip", "-n", podNs("xa"), "link", "set", "eth0", "mtu", "1400");
+    broken = cni.call(CniClient.request("CHECK", "ca", path(podNs("xa")), "x", "a", null, 0));
+    assertThat(broken.path("details").asText())
+        .contains("no IPv4 neighbour entry for the gateway 169.254.1.1 on eth0")
+        .contains("has MTU 1400");
+    assertThat(add("ca", podNs("xa"), xa, 5000).path("ok").asBoolean()).isTrue();
+    lab.run("ip", "-n", podNs("xa"), "route", "del", "default");
+    broken = cni.call(CniClient.request("CHECK", "ca", path(podNs("xa")), "x", "a", null, 0));
+    assertThat(broken.path("details").asText())
+        .contains("no IPv4 default route via 169.254.1.1 dev eth0");
+    assertThat(add("ca", podNs("xa"), xa, 5000).path("ok").asBoolean()).isTrue();
+    check = cni.call(CniClient.request("CHECK", "ca", path(podNs("xa")), "x", "a", null, 0));
+    assertThat(check.path("ok").asBoolean()).as("%s", check).isTrue();
 
     HttpClient http = HttpClient.newHttpClient();
     String base = agent.introspectionUrl();

@@ -7,6 +7,7 @@ import static dev.weft.control.World.router;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.weft.agent.cni.PodWiring;
 import dev.weft.control.World;
 import dev.weft.control.World.Pod;
 import dev.weft.model.VirtualNetwork;
@@ -69,6 +70,20 @@ class DualStackNamespaceTest {
           .isTrue();
       assertThat(node1.reconcile(s1).writes()).isZero();
       assertThat(node2.reconcile(s2).writes()).isZero();
+
+      // CNI CHECK compares both families: the IPv6 default route and gateway neighbour included.
+      PodWiring wiring = new PodWiring(lab.shell, ns1);
+      String netns = "/var/run/netns/" + pa;
+      assertThat(wiring.check("d-a", netns, "eth0", s1.pod(a.id()))).isEmpty();
+      lab.run("ip", "-n", pa, "-6", "neigh", "del", "fe80::1", "dev", "eth0");
+      lab.run("ip", "-n", pa, "-6", "route", "del", "default");
+      assertThat(wiring.check("d-a", netns, "eth0", s1.pod(a.id())))
+          .containsExactly(
+              "no IPv6 default route via fe80::1 dev eth0 in " + netns,
+              "no IPv6 neighbour entry for the gateway fe80::1 on eth0");
+      wiring.add("d-a", netns, "eth0", s1.pod(a.id())); // ADD again repairs
+      assertThat(wiring.check("d-a", netns, "eth0", s1.pod(a.id()))).isEmpty();
+
       node1.teardown();
       node2.teardown();
       assertThat(lab.run("ip", "-n", ns1, "-6", "rule", "show")).doesNotContain("lookup 1");
