@@ -223,12 +223,19 @@ public final class CniHandler {
     String ifName = ifName(request);
     PodRef pod = podRef(request);
     PodInterface p = awaitPod(pod, wait(request));
-    kernel(
-        () -> {
-          wiring.add(containerId, netns, ifName, p);
-          return null;
-        },
-        true);
+    // The node is programmed for the pod before the answer, so the pod has connectivity when ADD
+    // returns: for a new veth, its own routes and elements only (no read of the node); otherwise
+    // (an ADD repeated to repair, veths replaced) or when that failed, by a full reconcile, shared
+    // with concurrent requests.
+    boolean programmed =
+        kernel(
+            () ->
+                wiring.add(containerId, netns, ifName, p) == PodWiring.Wired.CREATED
+                    && agent.programWired(p),
+            false);
+    if (!programmed) {
+      kernel(() -> null, true);
+    }
     ObjectNode out = ok();
     out.set("result", result(request, netns, ifName, p));
     return out;
@@ -271,8 +278,21 @@ public final class CniHandler {
 
   private ObjectNode del(JsonNode request) throws InterruptedException {
     String containerId = required(request, "containerId", "CNI_CONTAINERID");
-    List<String> removed = kernel(() -> wiring.delete(containerId), true);
-    LOG.debug("CNI DEL {}: removed {}", containerId, removed);
+    // A DEL of nothing (repeated, or of a container never added) programs nothing; otherwise the
+    // node forgets what was on the removed veths without a read, or by a full reconcile if that
+    // could not be done.
+    record Deleted(List<String> removed, boolean programmed) {}
+    Deleted d =
+        kernel(
+            () -> {
+              List<String> removed = wiring.delete(containerId);
+              return new Deleted(removed, removed.isEmpty() || agent.programRemoved(removed));
+            },
+            false);
+    if (!d.programmed()) {
+      kernel(() -> null, true);
+    }
+    LOG.debug("CNI DEL {}: removed {}", containerId, d.removed());
     return ok();
   }
 

@@ -75,7 +75,7 @@ public final class PodWiring {
    * @throws CniException when the pod's namespace does not exist, or a command failed (the veth is
    *     then removed again)
    */
-  public void add(String containerId, String netns, String ifName, PodInterface p) {
+  public Wired add(String containerId, String netns, String ifName, PodInterface p) {
     if (!Files.exists(Path.of(netns))) {
       throw new CniException(
           ErrorCodes.UNKNOWN_CONTAINER,
@@ -83,18 +83,21 @@ public final class PodWiring {
           "container " + containerId + ": CNI_NETNS " + netns + " is not there (sandbox gone?)");
     }
     Map<String, String> have = containers();
+    boolean removed = false;
     for (Map.Entry<String, String> e : have.entrySet()) {
       if (e.getValue().equals(containerId) && !e.getKey().equals(p.hostDevice())) {
         deleteLink(e.getKey()); // this container's veth for an interface it no longer has
+        removed = true;
       }
     }
     String owner = have.get(p.hostDevice());
     if (containerId.equals(owner)) {
       podSide(netns, ifName, p);
-      return;
+      return removed ? Wired.REPLACED : Wired.REAPPLIED;
     }
     if (owner != null) {
       deleteLink(p.hostDevice());
+      removed = true;
     }
     run(
         nodeIp(
@@ -126,6 +129,17 @@ public final class PodWiring {
       shell.run(nodeIp("link", "del", "dev", p.hostDevice()), null, Shell.DEFAULT_TIMEOUT);
       throw e;
     }
+    return removed ? Wired.REPLACED : Wired.CREATED;
+  }
+
+  /** What {@link #add} did on the node's side, which tells how much of the node to program. */
+  public enum Wired {
+    /** A new host veth, up, with the interface's MTU and MAC and nothing on it; nothing removed. */
+    CREATED,
+    /** The container's veth was there: only the pod side's settings were applied again. */
+    REAPPLIED,
+    /** Veths were removed (another container's, or this one's for another interface). */
+    REPLACED
   }
 
   /** The pod side's settings, each a replace: applying them again changes nothing. */

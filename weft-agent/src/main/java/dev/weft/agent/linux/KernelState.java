@@ -91,6 +91,41 @@ record KernelState(
   }
 
   /**
+   * This state and a veth {@code device} as the CNI has just made it: up, with its MTU and MAC,
+   * nothing on it (no routes, neighbours or fdb entries, its sysctls at the kernel's defaults, so
+   * unknown here).
+   */
+  KernelState withBareVeth(String device, int mtu, String mac) {
+    return without(device, new Link(device, "veth", true, mtu, mac, null));
+  }
+
+  /**
+   * This state once {@code device} was deleted: the kernel takes the routes through it, its
+   * neighbour and fdb entries and its sysctls with it.
+   */
+  KernelState withoutDevice(String device) {
+    return without(device, null);
+  }
+
+  private KernelState without(String device, Link replacement) {
+    Map<String, Link> l = new LinkedHashMap<>(links);
+    l.remove(device);
+    if (replacement != null) {
+      l.put(device, replacement);
+    }
+    Map<String, String> s = new HashMap<>(sysctls);
+    s.keySet().removeIf(k -> k.contains(".conf." + device + "."));
+    return new KernelState(
+        l,
+        routes.stream().filter(r -> !r.devices().contains(device)).toList(),
+        rules,
+        neighbors.stream().filter(n -> !n.device().equals(device)).toList(),
+        fdb.stream().filter(f -> !f.device().equals(device)).toList(),
+        s,
+        nft);
+  }
+
+  /**
    * A link.
    *
    * @param kind {@code veth}, {@code vxlan}, ... ("" when none)

@@ -81,6 +81,37 @@ public final class LinuxNode {
     return converge(assumed, desired, clock.instant(), commands.reads());
   }
 
+  /**
+   * {@link #update}, told that the CNI has just created a pod's host veth {@code device} (up, with
+   * {@code mtu} and {@code mac}, nothing on it), so that the pod's routes, neighbour entries,
+   * sysctls and elements are programmed without reading the node: what a CNI ADD costs then grows
+   * with what the pod needs, not with what the node holds. Falls back to {@link #reconcile} when
+   * nothing was programmed yet or the last attempt failed.
+   */
+  public ReconcileReport vethAdded(NodeState desired, String device, int mtu, String mac) {
+    if (assumed == null) {
+      return reconcile(desired);
+    }
+    return converge(
+        assumed.withBareVeth(device, mtu, mac), desired, clock.instant(), commands.reads());
+  }
+
+  /**
+   * {@link #update}, told that the CNI has just deleted the host veths {@code devices} (with what
+   * was on them): a DEL costs what the pod had, not a read of the whole node. Falls back to {@link
+   * #reconcile} when nothing was programmed yet or the last attempt failed.
+   */
+  public ReconcileReport vethsRemoved(NodeState desired, java.util.Collection<String> devices) {
+    if (assumed == null) {
+      return reconcile(desired);
+    }
+    KernelState base = assumed;
+    for (String d : devices) {
+      base = base.withoutDevice(d);
+    }
+    return converge(base, desired, clock.instant(), commands.reads());
+  }
+
   private ReconcileReport converge(
       KernelState kernel, NodeState desired, Instant start, int reads) {
     int writes = commands.writes();

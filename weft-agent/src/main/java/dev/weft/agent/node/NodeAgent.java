@@ -292,10 +292,51 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   /**
+   * On the kernel thread, right after the CNI created pod interface {@code p}'s host veth (up, with
+   * its MTU and MAC, nothing else removed): programs the node for it without reading the kernel
+   * ({@link LinuxNode#vethAdded}), so that an ADD costs the pod's own routes and elements, not a
+   * read of the whole node. The periodic reconcile still reads everything.
+   *
+   * @return false when that was not done or failed (nothing programmed yet, a command failed): the
+   *     caller then asks for a full reconcile
+   */
+  public boolean programWired(PodInterface p) {
+    if (closed || !ready || compiler.revision() < startRevision) {
+      return false;
+    }
+    ReconcileReport r =
+        attempt(
+            "update after CNI",
+            false,
+            state -> linux.vethAdded(state, p.hostDevice(), p.mtu(), p.hostMac()));
+    return r != null && r.errors().isEmpty();
+  }
+
+  /**
+   * On the kernel thread, right after the CNI deleted pods' host veths {@code devices}: programs
+   * the node without reading the kernel ({@link LinuxNode#vethsRemoved}).
+   *
+   * @return false when that was not done or failed: the caller then asks for a full reconcile
+   */
+  public boolean programRemoved(List<String> devices) {
+    if (closed || !ready || compiler.revision() < startRevision) {
+      return false;
+    }
+    ReconcileReport r =
+        attempt("update after CNI", false, state -> linux.vethsRemoved(state, devices));
+    return r != null && r.errors().isEmpty();
+  }
+
+  /**
    * Renders and programs the node: {@code full} reads the kernel first. Never throws: a failure is
    * logged with what failed and retried with backoff, so that the periodic task goes on.
    */
   private ReconcileReport attempt(String why, boolean full) {
+    return attempt(why, full, full ? linux::reconcile : linux::update);
+  }
+
+  private ReconcileReport attempt(
+      String why, boolean full, java.util.function.Function<NodeState, ReconcileReport> program) {
     try {
       long seen = changeCount.get();
       NodeState state = render();
@@ -303,7 +344,7 @@ public final class NodeAgent implements AutoCloseable {
         return null;
       }
       long revision = renderedRevision;
-      ReconcileReport r = full ? linux.reconcile(state) : linux.update(state);
+      ReconcileReport r = program.apply(state);
       programmedRevision = revision;
       programmedChanges = seen;
       lastReport = r;

@@ -41,12 +41,24 @@ class DualStackNamespaceTest {
       NodeState s1 = world.read(v -> new NodeRenderer().render(v, "node-1"));
       NodeState s2 = world.read(v -> new NodeRenderer().render(v, "node-2"));
       assertThat(s1.pod(a.id()).addresses()).containsExactly("10.60.0.1", "fd00:60::1");
-      String pa = lab.pod(ns1, "d-a", s1.pod(a.id()));
       lab.pod(ns2, "d-b", s2.pod(b.id()));
       LinuxNode node1 = new LinuxNode("node-1", lab.shell, ns1);
       LinuxNode node2 = new LinuxNode("node-2", lab.shell, ns2);
-      node1.reconcile(s1);
+      assertThat(node1.reconcile(s1).waiting()).hasSize(1);
       node2.reconcile(s2);
+
+      // The CNI makes a's veth after node-1 was programmed; the node is programmed for it without
+      // reading the kernel, and a full reconcile afterwards finds nothing to add.
+      String pa = lab.namespace("d-a");
+      PodWiring.Wired wired =
+          new PodWiring(lab.shell, ns1).add("d-a", "/var/run/netns/" + pa, "eth0", s1.pod(a.id()));
+      assertThat(wired).isEqualTo(PodWiring.Wired.CREATED);
+      ReconcileReport added =
+          node1.vethAdded(
+              s1, s1.pod(a.id()).hostDevice(), s1.pod(a.id()).mtu(), s1.pod(a.id()).hostMac());
+      assertThat(added.reads()).isZero();
+      assertThat(added.waiting()).isEmpty();
+      assertThat(added.changes()).containsKeys("routes", "neighbors");
 
       assertThat(lab.ping(pa, "10.60.0.2")).isTrue();
       assertThat(
@@ -83,6 +95,16 @@ class DualStackNamespaceTest {
               "no IPv6 neighbour entry for the gateway fe80::1 on eth0");
       wiring.add("d-a", netns, "eth0", s1.pod(a.id())); // ADD again repairs
       assertThat(wiring.check("d-a", netns, "eth0", s1.pod(a.id()))).isEmpty();
+
+      // DEL: the node forgets what was on the veth without reading the kernel, and a full
+      // reconcile afterwards agrees (nothing to write, a's veth awaited again).
+      List<String> removed = wiring.delete("d-a");
+      assertThat(removed).containsExactly(s1.pod(a.id()).hostDevice());
+      ReconcileReport gone = node1.vethsRemoved(s1, removed);
+      assertThat(gone.reads()).isZero();
+      assertThat(gone.waiting()).hasSize(1);
+      ReconcileReport after = node1.reconcile(s1);
+      assertThat(after.writes()).as("%s", after).isZero();
 
       node1.teardown();
       node2.teardown();

@@ -57,7 +57,7 @@ final class Lab implements AutoCloseable {
     return shell.check(List.of(argv)).stdout();
   }
 
-  private String namespace(String name) {
+  String namespace(String name) {
     String ns = prefix + "-" + name;
     run("ip", "netns", "add", ns);
     namespaces.add(ns);
