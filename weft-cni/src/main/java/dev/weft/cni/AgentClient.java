@@ -41,9 +41,7 @@ final class AgentClient {
   Map<String, Object> exchange(Map<String, Object> request)
       throws AgentUnavailableException, CniException {
     long deadline = System.nanoTime() + bound.toNanos();
-    try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-      connect(channel);
-      channel.configureBlocking(false);
+    try (SocketChannel channel = connect(deadline)) {
       try (Selector selector = Selector.open()) {
         byte[] line = (Json.write(request) + "\n").getBytes(StandardCharsets.UTF_8);
         write(channel, selector, ByteBuffer.wrap(line), deadline);
@@ -60,20 +58,63 @@ final class AgentClient {
     }
   }
 
-  private void connect(SocketChannel channel) throws AgentUnavailableException, IOException {
-    if (!Files.exists(socket)) {
-      throw new AgentUnavailableException(socket, "no such socket");
-    }
-    try {
-      channel.connect(UnixDomainSocketAddress.of(socket));
-    } catch (ConnectException e) {
-      throw new AgentUnavailableException(socket, "connection refused");
-    } catch (IOException e) {
-      // The agent may have removed its socket between our check and the connect.
+  /**
+   * A non-blocking channel connected to the agent, within the bound: an agent that stopped
+   * accepting (its backlog full) makes the connect wait, and a blocking connect would wait forever.
+   */
+  private SocketChannel connect(long deadline)
+      throws AgentUnavailableException, IOException, CniException {
+    while (true) {
       if (!Files.exists(socket)) {
         throw new AgentUnavailableException(socket, "no such socket");
       }
-      throw e;
+      SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+      try {
+        channel.configureBlocking(false);
+        if (!channel.connect(UnixDomainSocketAddress.of(socket))) {
+          try (Selector selector = Selector.open()) {
+            channel.register(selector, SelectionKey.OP_CONNECT);
+            while (!channel.finishConnect()) {
+              await(selector, deadline, "accepted connection");
+            }
+          }
+        }
+        return channel;
+      } catch (ConnectException e) {
+        channel.close();
+        throw new AgentUnavailableException(socket, "connection refused");
+      } catch (IOException e) {
+        channel.close(); // a failed connect leaves the channel unusable: a new one per attempt
+        if (!Files.exists(socket)) {
+          // The agent may have removed its socket between our check and the connect.
+          throw new AgentUnavailableException(socket, "no such socket");
+        }
+        if (!String.valueOf(e.getMessage()).contains("temporarily unavailable")) {
+          throw e;
+        }
+        // EAGAIN: the agent's accept queue is full. Try again until the bound.
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new CniException(
+              ErrorCodes.TRY_AGAIN_LATER,
+              "the weft agent did not answer in time",
+              "socket "
+                  + socket
+                  + ": no accepted connection within "
+                  + bound.toMillis()
+                  + " ms (network config timeoutSeconds); the agent is not accepting connections"
+                  + " (overloaded or stuck?); try again later");
+        }
+        try {
+          Thread.sleep(Math.max(1, Math.min(20, left / 1_000_000)));
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while connecting", ie);
+        }
+      } catch (CniException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
     }
   }
 

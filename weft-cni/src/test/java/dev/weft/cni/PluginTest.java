@@ -225,6 +225,42 @@ class PluginTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(10)
+  void agentThatStoppedAcceptingIsCode11WithinTheBound() throws Exception {
+    // A stuck agent: listening, never accepting, its accept queue full. A blocking connect would
+    // wait for ever; the plugin gives up at its bound.
+    try (ServerSocketChannel stuck = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      stuck.bind(UnixDomainSocketAddress.of(socket()), 1);
+      java.util.List<java.nio.channels.SocketChannel> queued = new java.util.ArrayList<>();
+      try {
+        while (queued.size() < 64) {
+          java.nio.channels.SocketChannel c =
+              java.nio.channels.SocketChannel.open(StandardProtocolFamily.UNIX);
+          c.configureBlocking(false);
+          queued.add(c);
+          try {
+            c.connect(UnixDomainSocketAddress.of(socket()));
+          } catch (IOException full) {
+            break; // the queue is full
+          }
+        }
+        long start = System.nanoTime();
+        Run run = run(env("ADD"), conf("1.0.0", ",\"timeoutSeconds\":0.3"));
+        long took = (System.nanoTime() - start) / 1_000_000;
+
+        assertThat(run.json()).containsEntry("code", 11L);
+        assertThat((String) run.json().get("details"))
+            .contains("no accepted connection within 300 ms");
+        assertThat(took).isBetween(250L, 5_000L);
+      } finally {
+        for (var c : queued) {
+          c.close();
+        }
+      }
+    }
+  }
+
+  @Test
   void delSucceedsWithoutAnAgentButSaysSoOnStderr() throws Exception {
     Run run = run(env("DEL"), conf("1.0.0", ""));
 
