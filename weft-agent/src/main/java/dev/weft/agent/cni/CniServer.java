@@ -118,6 +118,11 @@ public final class CniServer implements AutoCloseable {
         workers.execute(() -> serve(c));
       } catch (java.util.concurrent.RejectedExecutionException e) {
         closeQuietly(c);
+      } catch (RuntimeException | OutOfMemoryError e) {
+        // No thread for it now: the plugin gets its connection closed and kubelet tries again.
+        // The acceptor goes on: an agent that stopped accepting would fail every later pod.
+        LOG.error("CNI socket {}: could not serve a connection", socket, e);
+        closeQuietly(c);
       }
     }
   }
