@@ -194,10 +194,20 @@ final class GetCommand implements Callable<Integer> {
           case "Namespace" -> List.of("STATUS", "ISOLATION", "NETWORK");
           case "Node" -> List.of("STATUS", "INTERNAL-IP");
           case "Service" -> List.of("TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORTS");
+          case "Event" -> List.of("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE");
+          case "NetworkPolicy" -> List.of("POD-SELECTOR", "POLICY-TYPES");
+          case "Endpoints" -> List.of("ENDPOINTS");
+          case "EndpointSlice" -> List.of("ADDRESSTYPE", "PORTS", "ENDPOINTS");
           default -> List.of("CREATED");
         });
+    List<JsonNode> items = new ArrayList<>();
+    list.path("items").forEach(items::add);
+    if (k.kind().equals("Event")) {
+      // As kubectl: oldest first, so the latest problem is the last line.
+      items.sort(java.util.Comparator.comparing(GetCommand::eventTime));
+    }
     Table table = new Table(headers);
-    for (JsonNode item : list.path("items")) {
+    for (JsonNode item : items) {
       JsonNode m = item.path("metadata");
       List<String> row = new ArrayList<>();
       if (showNs) {
@@ -290,8 +300,123 @@ final class GetCommand implements Callable<Integer> {
             String.join(",", external.stream().distinct().toList()),
             String.join(",", ports));
       }
+      case "Event" -> {
+        JsonNode o = item.path("involvedObject");
+        String count =
+            item.path("count").asInt(1) > 1 ? " (x" + item.path("count").asInt() + ")" : "";
+        yield List.of(
+            age(eventTime(item)) + count,
+            item.path("type").asText(""),
+            item.path("reason").asText(""),
+            o.path("kind").asText("").toLowerCase(java.util.Locale.ROOT)
+                + "/"
+                + o.path("name").asText(""),
+            item.path("message").asText("").replace('\n', ' '));
+      }
+      case "NetworkPolicy" -> {
+        JsonNode spec = item.path("spec");
+        List<String> types = new ArrayList<>();
+        spec.path("policyTypes").forEach(t -> types.add(t.asText()));
+        yield List.of(
+            selector(spec.path("podSelector")),
+            types.isEmpty() ? "(inferred)" : String.join(",", types));
+      }
+      case "Endpoints" -> {
+        List<String> eps = new ArrayList<>();
+        for (JsonNode subset : item.path("subsets")) {
+          for (JsonNode a : subset.path("addresses")) {
+            if (subset.path("ports").isEmpty()) {
+              eps.add(a.path("ip").asText());
+            }
+            for (JsonNode p : subset.path("ports")) {
+              eps.add(a.path("ip").asText() + ":" + p.path("port").asText());
+            }
+          }
+        }
+        yield List.of(abbreviated(eps));
+      }
+      case "EndpointSlice" -> {
+        List<String> ports = new ArrayList<>();
+        item.path("ports").forEach(p -> ports.add(p.path("port").asText("")));
+        List<String> addresses = new ArrayList<>();
+        for (JsonNode e : item.path("endpoints")) {
+          boolean ready = e.path("conditions").path("ready").asBoolean(true);
+          e.path("addresses")
+              .forEach(a -> addresses.add(a.asText() + (ready ? "" : "(not ready)")));
+        }
+        yield List.of(
+            item.path("addressType").asText(""),
+            ports.isEmpty() ? "<unset>" : String.join(",", ports),
+            abbreviated(addresses));
+      }
       default -> List.of(m.path("creationTimestamp").asText(""));
     };
+  }
+
+  /** When an event last happened: lastTimestamp, else eventTime, else its creation. */
+  private static String eventTime(JsonNode event) {
+    for (String f : List.of("lastTimestamp", "eventTime", "firstTimestamp")) {
+      String t = event.path(f).asText("");
+      if (!t.isEmpty()) {
+        return t;
+      }
+    }
+    return event.path("metadata").path("creationTimestamp").asText("");
+  }
+
+  /** How long ago {@code timestamp} (RFC 3339) was, as kubectl prints ages: 42s, 5m, 3h, 2d. */
+  static String age(String timestamp) {
+    java.time.Instant at;
+    try {
+      at = java.time.Instant.parse(timestamp);
+    } catch (java.time.format.DateTimeParseException e) {
+      return timestamp.isEmpty() ? "<unknown>" : timestamp;
+    }
+    long s = Math.max(0, java.time.Duration.between(at, java.time.Instant.now()).toSeconds());
+    if (s < 120) {
+      return s + "s";
+    }
+    if (s < 120 * 60) {
+      return s / 60 + "m";
+    }
+    if (s < 48 * 3600) {
+      return s / 3600 + "h";
+    }
+    return s / 86400 + "d";
+  }
+
+  /** A label selector as kubectl prints one: {@code app=web,tier in (a,b)}, empty as <none>. */
+  static String selector(JsonNode sel) {
+    List<String> parts = new ArrayList<>();
+    sel.path("matchLabels")
+        .fields()
+        .forEachRemaining(e -> parts.add(e.getKey() + "=" + e.getValue().asText()));
+    for (JsonNode x : sel.path("matchExpressions")) {
+      String key = x.path("key").asText();
+      List<String> values = new ArrayList<>();
+      x.path("values").forEach(v -> values.add(v.asText()));
+      String op = x.path("operator").asText();
+      parts.add(
+          switch (op) {
+            case "Exists" -> key;
+            case "DoesNotExist" -> "!" + key;
+            case "In" -> key + " in (" + String.join(",", values) + ")";
+            case "NotIn" -> key + " notin (" + String.join(",", values) + ")";
+            default -> key + " " + op + " (" + String.join(",", values) + ")";
+          });
+    }
+    return parts.isEmpty() ? "<none>" : String.join(",", parts);
+  }
+
+  /** The first three, and how many more, as kubectl shortens endpoint lists. */
+  private static String abbreviated(List<String> values) {
+    if (values.isEmpty()) {
+      return "<none>";
+    }
+    if (values.size() <= 3) {
+      return String.join(",", values);
+    }
+    return String.join(",", values.subList(0, 3)) + " + " + (values.size() - 3) + " more...";
   }
 
   /** What a floating IP leads to: the load balancer it fronts, or its interfaces. */

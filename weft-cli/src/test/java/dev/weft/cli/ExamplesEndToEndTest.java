@@ -217,6 +217,45 @@ class ExamplesEndToEndTest {
 
   @Test
   @Order(3)
+  void tablesShowWhatKubectlShowsForEventsPoliciesAndSlices(@TempDir Path manifests)
+      throws Exception {
+    Path bad = manifests.resolve("bad.yaml");
+    java.nio.file.Files.writeString(
+        bad,
+        """
+        apiVersion: networking.k8s.io/v1
+        kind: NetworkPolicy
+        metadata: {name: bad-np, namespace: default}
+        spec:
+          podSelector:
+            matchLabels: {app: web}
+            matchExpressions: [{key: tier, operator: Bogus, values: [a]}]
+          ingress: [{ports: [{port: 70000}]}]
+        """);
+    weft(0, "apply", "-f", bad.toString());
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(weft(0, "get", "events"))
+                    .contains("LAST SEEN")
+                    .containsPattern(
+                        "Warning +InvalidNetworkPolicy +networkpolicy/bad-np +networkpolicy"
+                            + " \"default/bad-np\" is refused"));
+    assertThat(weft(0, "get", "netpol"))
+        .containsPattern("bad-np +app=web,tier Bogus \\(a\\) +\\(inferred\\)");
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () ->
+                assertThat(weft(0, "get", "endpointslices"))
+                    .containsPattern("webserver-\\w+ +IPv4 +80 +10\\.")
+                    .contains("ADDRESSTYPE"));
+    weft(0, "delete", "-f", bad.toString());
+  }
+
+  @Test
+  @Order(3)
   void userNetworksInUseCannotBeDeletedFromUnderThePods() throws Exception {
     String uuid =
         JSON.readTree(
