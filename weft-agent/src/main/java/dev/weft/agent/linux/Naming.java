@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -23,7 +24,8 @@ import java.util.UUID;
  *       routing table id and as the packet/conntrack mark that selects the table. It lies in {@code
  *       [2^20, 2^24)}, which keeps it clear of the tables other software uses (main 254, local 255,
  *       default 253, the small ids of distributions and other CNIs) and fits VXLAN's 24 bits. It is
- *       a hash of the FQ name; see {@link #vnis} for collisions.
+ *       a hash of the FQ name; see {@link #vnis(Collection, java.util.function.ToLongFunction)} for
+ *       collisions.
  *   <li><b>Devices</b>: a pod's host-side veth is {@code wfp} + 12 hex digits of SHA-256 of its
  *       interface UUID (15 characters, the kernel's limit); a network's VXLAN device is {@code wfx}
  *       + its VNI in hex. Everything named {@code wfp*} or {@code wfx*} is Weft's, to create,
@@ -97,17 +99,25 @@ public final class Naming {
 
   /**
    * A VNI for every network: {@code VNI_MIN + h mod (VNI_MAX - VNI_MIN + 1)} with {@code h} the
-   * first four bytes of SHA-256 of the FQ name. Networks are assigned in FQ-name order, and one
-   * whose slot is taken takes the next free one (wrapping), so the result depends only on the set
-   * of names: every node computes the same. The cost of that purity: when a network appears whose
-   * name sorts before an existing network it collides with, the existing one moves to the next slot
-   * (its pods' traffic is disrupted while nodes reconcile). With 1,000 networks the chance of any
+   * first four bytes of SHA-256 of the FQ name. Networks are assigned in order of creation ({@code
+   * created}: the store revision that created each, the same for every reader of the store; ties
+   * and unknowns, {@link Long#MAX_VALUE}, by FQ name), and one whose slot is taken takes the next
+   * free one (wrapping), so every node computes the same, and a network keeps its VNI when others
+   * appear: a new network that collides is the one that moves to the next slot. What is left: when
+   * a network is deleted, one created after it that had been moved off its slot moves back (its
+   * pods' traffic is disrupted while nodes reconcile). With 1,000 networks the chance of any
    * collision is about 3%; a network id allocated once by control, as Contrail's {@code
    * virtual_network_network_id}, would make VNIs permanent.
    */
-  public static Map<FqName, Integer> vnis(Collection<FqName> networks) {
+  public static Map<FqName, Integer> vnis(
+      Collection<FqName> networks, java.util.function.ToLongFunction<FqName> created) {
     List<FqName> sorted = new ArrayList<>(new HashSet<>(networks));
-    sorted.sort((a, b) -> a.toString().compareTo(b.toString()));
+    Map<FqName, Long> order = new HashMap<>();
+    for (FqName n : sorted) {
+      order.put(n, created.applyAsLong(n));
+    }
+    sorted.sort(
+        java.util.Comparator.<FqName>comparingLong(order::get).thenComparing(FqName::toString));
     int span = VNI_MAX - VNI_MIN + 1;
     Set<Integer> taken = new HashSet<>();
     Map<FqName, Integer> out = new LinkedHashMap<>();
@@ -123,6 +133,11 @@ public final class Naming {
       out.put(n, VNI_MIN + slot);
     }
     return out;
+  }
+
+  /** {@link #vnis(Collection, java.util.function.ToLongFunction)} with no creation order known. */
+  public static Map<FqName, Integer> vnis(Collection<FqName> networks) {
+    return vnis(networks, n -> Long.MAX_VALUE);
   }
 
   /** The host-side veth of pod interface {@code uuid}: {@code wfp} + 12 hex digits. */

@@ -67,6 +67,7 @@ public final class NodeRenderer {
   public static final int DEFAULT_MTU = 1450;
 
   private final int mtu;
+  private final java.util.function.ToLongFunction<FqName> created;
 
   public NodeRenderer() {
     this(DEFAULT_MTU);
@@ -76,10 +77,21 @@ public final class NodeRenderer {
    * @param mtu the MTU of pods' interfaces and VXLAN devices: the underlay's less 50
    */
   public NodeRenderer(int mtu) {
+    this(mtu, n -> Long.MAX_VALUE);
+  }
+
+  /**
+   * @param mtu the MTU of pods' interfaces and VXLAN devices: the underlay's less 50
+   * @param created the store revision that created each virtual network ({@link Long#MAX_VALUE}
+   *     when unknown): the order in which VNIs are given ({@link Naming#vnis(java.util.Collection,
+   *     java.util.function.ToLongFunction)}), so a network keeps its VNI when others appear
+   */
+  public NodeRenderer(int mtu, java.util.function.ToLongFunction<FqName> created) {
     if (mtu < 1280) {
       throw new IllegalArgumentException("an MTU below 1280 cannot carry IPv6: " + mtu);
     }
     this.mtu = mtu;
+    this.created = created;
   }
 
   /**
@@ -120,7 +132,7 @@ public final class NodeRenderer {
       for (Vrf v : view.vrfs()) {
         all.add(v.network());
       }
-      this.vnis = Naming.vnis(all);
+      this.vnis = Naming.vnis(all, created);
     }
 
     NodeState render() {

@@ -185,7 +185,16 @@ public final class NodeAgent implements AutoCloseable {
     this.options = options;
     this.clock = clock;
     this.linux = new LinuxNode(options.node(), shell, options.netns(), clock);
-    this.renderer = new NodeRenderer(options.mtu());
+    // VNIs in the order networks were created in the store: the same on every node, and a
+    // network keeps its VNI when another appears.
+    this.renderer =
+        new NodeRenderer(
+            options.mtu(),
+            network ->
+                cache
+                    .get(ObjectType.VIRTUAL_NETWORK, network)
+                    .map(Stored::createRevision)
+                    .orElse(Long.MAX_VALUE));
     this.kernel =
         new ScheduledThreadPoolExecutor(
             1,

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.weft.model.FqName;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,33 @@ class NamingTest {
     long kept =
         names.stream().filter(n -> Naming.vnis(List.of(n)).get(n).equals(vnis.get(n))).count();
     assertThat(kept).isGreaterThan(names.size() * 98L / 100);
+  }
+
+  @Test
+  void aNetworkKeepsItsVniWhenACollidingNetworkIsCreatedAfterIt() {
+    // Find two names whose hashes take the same slot (the birthday bound: a few thousand names).
+    Map<Integer, FqName> bySlot = new HashMap<>();
+    FqName first = null;
+    FqName second = null;
+    for (int i = 0; first == null; i++) {
+      FqName n = FqName.of("default-domain", "p", "vn-" + i);
+      int alone = Naming.vnis(List.of(n)).get(n);
+      FqName other = bySlot.putIfAbsent(alone, n);
+      if (other != null) {
+        first = other;
+        second = n;
+      }
+    }
+    // "older" is created first but sorts after "newer" by name: by name alone, it would move.
+    FqName older = first.toString().compareTo(second.toString()) > 0 ? first : second;
+    FqName newer = older == first ? second : first;
+    int before = Naming.vnis(List.of(older), n -> 10L).get(older);
+    Map<FqName, Long> created = Map.of(older, 10L, newer, 20L);
+    Map<FqName, Integer> both = Naming.vnis(List.of(older, newer), created::get);
+    assertThat(both.get(older)).isEqualTo(before);
+    assertThat(both.get(newer)).isEqualTo(before + 1);
+    // Without a creation order, the name decides (and the older network is the one that moves).
+    assertThat(Naming.vnis(List.of(older, newer)).get(older)).isEqualTo(before + 1);
   }
 
   @Test

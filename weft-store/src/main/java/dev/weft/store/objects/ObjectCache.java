@@ -96,7 +96,7 @@ public final class ObjectCache implements AutoCloseable {
       ConfigObject object = decode(type, kv);
       if (object != null) {
         seen.add(object.uuid());
-        apply(object, kv.modRevision(), changes);
+        apply(object, kv.modRevision(), kv.createRevision(), changes);
       }
     }
     // After a compaction-triggered relist, objects deleted meanwhile are gone from the range.
@@ -124,7 +124,7 @@ public final class ObjectCache implements AutoCloseable {
         if (e.type() == WatchEvent.Type.PUT) {
           ConfigObject object = decode(type, e.kv());
           if (object != null) {
-            apply(object, e.kv().modRevision(), changes);
+            apply(object, e.kv().modRevision(), e.kv().createRevision(), changes);
           }
         } else {
           String key = e.kv().key();
@@ -209,9 +209,12 @@ public final class ObjectCache implements AutoCloseable {
     }
   }
 
-  private void apply(ConfigObject object, long modRevision, List<Change> changes) {
+  private void apply(
+      ConfigObject object, long modRevision, long createRevision, List<Change> changes) {
     Stored<ConfigObject> previous =
-        byType.get(object.type()).put(object.uuid(), new Stored<>(object, modRevision));
+        byType
+            .get(object.type())
+            .put(object.uuid(), new Stored<>(object, modRevision, createRevision));
     ConfigObject before = previous == null ? null : previous.object();
     // Index the new version before removing what only the old one had, so a concurrent reader
     // never finds the object missing from an index it belongs to in both versions.

@@ -54,4 +54,32 @@ class ObjectCacheListenerTest {
       assertThat(store.cache().revision()).isGreaterThanOrEqualTo(rev);
     }
   }
+
+  @Test
+  void theCacheKnowsWhenEachObjectWasCreatedAcrossUpdates() {
+    try (ObjectStore store = new ObjectStore(new MemoryConfigStore())) {
+      Project a = project("a");
+      long created = store.commit(store.begin().create(a));
+      store.commit(store.begin().create(project("b")));
+      store.awaitVisible(created);
+      Stored<Project> first =
+          store.cache().<Project>get(dev.weft.model.ObjectType.PROJECT, a.uuid()).orElseThrow();
+      Project renamed = new Project(a.uuid(), a.fqName(), null, Map.of("weft.dev/changed", "yes"));
+      long updated = store.commit(store.begin().update(first, renamed));
+      store.awaitVisible(updated);
+      Stored<Project> now =
+          store.cache().<Project>get(dev.weft.model.ObjectType.PROJECT, a.uuid()).orElseThrow();
+      assertThat(now.createRevision()).isEqualTo(created);
+      assertThat(now.modRevision()).isEqualTo(updated).isGreaterThan(created);
+      // A cache started afterwards (a restarted agent) reads the same creation revision.
+      try (ObjectCache fresh = new ObjectCache(store.kv(), new ObjectCodec()).start()) {
+        assertThat(
+                fresh
+                    .<Project>get(dev.weft.model.ObjectType.PROJECT, a.uuid())
+                    .orElseThrow()
+                    .createRevision())
+            .isEqualTo(created);
+      }
+    }
+  }
 }
