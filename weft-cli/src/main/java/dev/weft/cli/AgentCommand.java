@@ -86,6 +86,13 @@ final class AgentCommand implements Callable<Integer> {
   int mtu;
 
   @Option(
+      names = "--exit-with-parent",
+      description =
+          "Stop (the dataplane left as it is) when the process that started the agent exits: for"
+              + " supervisors such as `weft up --lab`, so that one killed leaves no agent behind")
+  boolean exitWithParent;
+
+  @Option(
       names = "--teardown",
       description = "Remove everything Weft owns from the node (pods lose their network) and exit")
   boolean teardown;
@@ -165,6 +172,23 @@ final class AgentCommand implements Callable<Integer> {
         mtu);
     System.out.println("weft agent: serving; Ctrl-C stops");
     System.out.flush();
+    if (exitWithParent) {
+      ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+      if (parent == null || !parent.isAlive()) {
+        System.out.println("weft agent: the process that started it is gone; stopping");
+        System.exit(0);
+      }
+      parent
+          .onExit()
+          .thenRun(
+              () -> {
+                System.out.println(
+                    "weft agent: the process that started it (pid "
+                        + parent.pid()
+                        + ") exited; stopping");
+                System.exit(0); // the shutdown hook stops the agent
+              });
+    }
     stopped.await();
     return 0;
   }

@@ -97,6 +97,63 @@ class AgentCommandTest {
   }
 
   @Test
+  void withExitWithParentTheAgentStopsWhenItsStarterDies() throws Exception {
+    Path db = dir.resolve("weft.db");
+    dev.weft.store.sqlite.SqliteConfigStore.open(db).close();
+    java.util.List<String> argv = new java.util.ArrayList<>();
+    argv.add(ProcessHandle.current().info().command().orElse("java"));
+    argv.addAll(java.util.List.of("-Xmx96m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+    argv.addAll(
+        java.util.List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    argv.addAll(
+        java.util.List.of(
+            "agent",
+            "--node",
+            "node-1",
+            "--store",
+            "sqlite:" + db,
+            "--cni-socket",
+            dir.resolve("cni.sock").toString(),
+            "--introspect",
+            "off",
+            "--exit-with-parent"));
+    StringBuilder command = new StringBuilder();
+    for (String a : argv) {
+      command.append('\'').append(a.replace("'", "'\\''")).append("' ");
+    }
+    // A starter that dies: sh starts the agent in the background, says its pid, and exits once the
+    // agent serves (as a supervisor killed with SIGKILL would leave it: an orphan).
+    Path log = dir.resolve("agent.log");
+    Process starter =
+        new ProcessBuilder(
+                "sh",
+                "-c",
+                command
+                    + "> '"
+                    + log
+                    + "' 2>&1 & echo $!; "
+                    + "for i in $(seq 1 200); do grep -q serving '"
+                    + log
+                    + "' 2>/dev/null && exit 0; sleep 0.1; done; exit 1")
+            .redirectErrorStream(true)
+            .start();
+    String pid = new String(starter.getInputStream().readNBytes(32), StandardCharsets.UTF_8);
+    ProcessHandle agent =
+        ProcessHandle.of(Long.parseLong(pid.strip().split("\\s+")[0])).orElseThrow();
+    try {
+      assertThat(starter.waitFor())
+          .as("the agent started: %s", java.nio.file.Files.readString(log))
+          .isZero();
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> !agent.isAlive());
+      assertThat(java.nio.file.Files.readString(log)).contains("exited; stopping");
+    } finally {
+      agent.destroyForcibly();
+    }
+  }
+
+  @Test
   void helpListsTheFlags() {
     Run r = run("help", "agent");
     assertThat(r.code()).isZero();
@@ -105,6 +162,7 @@ class AgentCommandTest {
         .contains("--cni-socket=PATH")
         .contains("--introspect=HOST:PORT")
         .contains("--reconcile-interval=DURATION")
-        .contains("--teardown");
+        .contains("--teardown")
+        .contains("--exit-with-parent");
   }
 }

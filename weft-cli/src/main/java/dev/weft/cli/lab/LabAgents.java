@@ -137,7 +137,9 @@ final class LabAgents implements AutoCloseable {
             "--introspect",
             "127.0.0.1:" + port,
             "--reconcile-interval",
-            RECONCILE_INTERVAL.toMillis() + "ms");
+            RECONCILE_INTERVAL.toMillis() + "ms",
+            // A `weft up --lab` killed with SIGKILL leaves no agent running.
+            "--exit-with-parent");
     List<String> argv = new ArrayList<>();
     if (Files.isExecutable(SETSID)) {
       // A session of its own: Ctrl-C in the terminal of `weft up` reaches Weft, which stops the
