@@ -10,12 +10,15 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,17 +37,23 @@ public final class CniServer implements AutoCloseable {
   /** The largest request read: a network configuration is a few kilobytes. */
   static final int MAX_REQUEST = 1 << 20;
 
+  /** How long a connection may take to send its request: the plugin sends it at once. */
+  static final Duration READ_BOUND = Duration.ofSeconds(10);
+
   private final Path socket;
   private final ServerSocketChannel server;
   private final CniHandler handler;
+  private final Duration readBound;
   private final ExecutorService workers;
   private final Thread acceptor;
   private volatile boolean closed;
 
-  private CniServer(Path socket, ServerSocketChannel server, CniHandler handler) {
+  private CniServer(
+      Path socket, ServerSocketChannel server, CniHandler handler, Duration readBound) {
     this.socket = socket;
     this.server = server;
     this.handler = handler;
+    this.readBound = readBound;
     AtomicInteger n = new AtomicInteger();
     this.workers =
         Executors.newCachedThreadPool(
@@ -64,6 +73,11 @@ public final class CniServer implements AutoCloseable {
    * @throws IOException saying which path and why
    */
   public static CniServer start(Path socket, CniHandler handler) throws IOException {
+    return start(socket, handler, READ_BOUND);
+  }
+
+  /** As {@link #start(Path, CniHandler)}, a connection given {@code readBound} to send. */
+  static CniServer start(Path socket, CniHandler handler, Duration readBound) throws IOException {
     Path abs = socket.toAbsolutePath();
     if (abs.getParent() != null) {
       Files.createDirectories(abs.getParent());
@@ -92,7 +106,7 @@ public final class CniServer implements AutoCloseable {
       server.close();
       throw new IOException("--cni-socket " + abs + ": cannot listen: " + e.getMessage(), e);
     }
-    CniServer s = new CniServer(abs, server, handler);
+    CniServer s = new CniServer(abs, server, handler, readBound);
     s.acceptor.start();
     return s;
   }
@@ -130,8 +144,15 @@ public final class CniServer implements AutoCloseable {
   private void serve(SocketChannel c) {
     try (c) {
       ObjectNode response;
-      byte[] request = readLine(c);
-      if (request == null) {
+      byte[] request = readLine(c, System.nanoTime() + readBound.toNanos());
+      if (request == TOO_SLOW) {
+        response =
+            CniHandler.error(
+                ErrorCodes.DECODE_FAILURE,
+                "no request within " + readBound.toMillis() + " ms",
+                "a client sends one JSON object and a newline as soon as it connects"
+                    + " (weft-cni/PROTOCOL.md)");
+      } else if (request == null) {
         response =
             CniHandler.error(
                 ErrorCodes.DECODE_FAILURE,
@@ -164,26 +185,47 @@ public final class CniServer implements AutoCloseable {
     }
   }
 
-  /** The bytes up to the first newline or the end of input; null when longer than allowed. */
-  private static byte[] readLine(SocketChannel c) throws IOException {
+  private static final byte[] TOO_SLOW = new byte[0];
+
+  /**
+   * The bytes up to the first newline or the end of input; null when longer than allowed, {@link
+   * #TOO_SLOW} when not all there by {@code deadline} (a client that connects and sends nothing
+   * must not hold a thread for ever). Leaves the channel blocking, for the answer.
+   */
+  private static byte[] readLine(SocketChannel c, long deadline) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteBuffer buf = ByteBuffer.allocate(8192);
-    while (true) {
-      buf.clear();
-      int n = c.read(buf);
-      if (n < 0) {
-        return out.toByteArray();
-      }
-      for (int i = 0; i < n; i++) {
-        byte b = buf.get(i);
-        if (b == '\n') {
+    c.configureBlocking(false);
+    try (Selector selector = Selector.open()) {
+      c.register(selector, SelectionKey.OP_READ);
+      while (true) {
+        buf.clear();
+        int n = c.read(buf);
+        if (n < 0) {
           return out.toByteArray();
         }
-        out.write(b);
+        if (n == 0) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            return TOO_SLOW;
+          }
+          selector.select(Math.max(1, left / 1_000_000));
+          selector.selectedKeys().clear();
+          continue;
+        }
+        for (int i = 0; i < n; i++) {
+          byte b = buf.get(i);
+          if (b == '\n') {
+            return out.toByteArray();
+          }
+          out.write(b);
+        }
+        if (out.size() > MAX_REQUEST) {
+          return null;
+        }
       }
-      if (out.size() > MAX_REQUEST) {
-        return null;
-      }
+    } finally {
+      c.configureBlocking(true); // the selector is closed: the channel is no longer registered
     }
   }
 
