@@ -217,6 +217,16 @@ public final class CniHandler {
     }
   }
 
+  /**
+   * Runs {@code work} (wiring, and programming the node for it) on the kernel thread; when it says
+   * the node is not yet programmed for it (false), waits for a full reconcile that began after it.
+   */
+  private void programmedOrReconciled(Callable<Boolean> work) throws InterruptedException {
+    if (!kernel(work, false)) {
+      kernel(() -> null, true);
+    }
+  }
+
   private ObjectNode add(JsonNode request) throws InterruptedException {
     String containerId = required(request, "containerId", "CNI_CONTAINERID");
     String netns = required(request, "netns", "CNI_NETNS");
@@ -227,15 +237,10 @@ public final class CniHandler {
     // returns: for a new veth, its own routes and elements only (no read of the node); otherwise
     // (an ADD repeated to repair, veths replaced) or when that failed, by a full reconcile, shared
     // with concurrent requests.
-    boolean programmed =
-        kernel(
-            () ->
-                wiring.add(containerId, netns, ifName, p) == PodWiring.Wired.CREATED
-                    && agent.programWired(p),
-            false);
-    if (!programmed) {
-      kernel(() -> null, true);
-    }
+    programmedOrReconciled(
+        () ->
+            wiring.add(containerId, netns, ifName, p) == PodWiring.Wired.CREATED
+                && agent.programWired(p));
     ObjectNode out = ok();
     out.set("result", result(request, netns, ifName, p));
     return out;
@@ -281,18 +286,12 @@ public final class CniHandler {
     // A DEL of nothing (repeated, or of a container never added) programs nothing; otherwise the
     // node forgets what was on the removed veths without a read, or by a full reconcile if that
     // could not be done.
-    record Deleted(List<String> removed, boolean programmed) {}
-    Deleted d =
-        kernel(
-            () -> {
-              List<String> removed = wiring.delete(containerId);
-              return new Deleted(removed, removed.isEmpty() || agent.programRemoved(removed));
-            },
-            false);
-    if (!d.programmed()) {
-      kernel(() -> null, true);
-    }
-    LOG.debug("CNI DEL {}: removed {}", containerId, d.removed());
+    programmedOrReconciled(
+        () -> {
+          List<String> removed = wiring.delete(containerId);
+          LOG.debug("CNI DEL {}: removed {}", containerId, removed);
+          return removed.isEmpty() || agent.programRemoved(removed);
+        });
     return ok();
   }
 

@@ -51,7 +51,7 @@ public final class PodWiring {
     Shell.Result r = shell.check(nodeIp("-j", "link", "show", "type", "veth"));
     Map<String, String> out = new TreeMap<>();
     try {
-      JsonNode links = JSON.readTree(r.stdout().isBlank() ? "[]" : r.stdout());
+      JsonNode links = jsonArray(r);
       for (JsonNode l : links) {
         String name = l.path("ifname").asText();
         if (name.startsWith(Naming.POD_DEVICE_PREFIX)) {
@@ -314,7 +314,7 @@ public final class PodWiring {
         shell.run(
             podIp(netns, family, "-j", "route", "show", "default"), null, Shell.DEFAULT_TIMEOUT);
     boolean route = false;
-    for (JsonNode r : JSON.readTree(routes.stdout().isBlank() ? "[]" : routes.stdout())) {
+    for (JsonNode r : jsonArray(routes)) {
       route |= gateway.equals(r.path("gateway").asText()) && ifName.equals(r.path("dev").asText());
     }
     if (!route) {
@@ -326,7 +326,7 @@ public final class PodWiring {
             null,
             Shell.DEFAULT_TIMEOUT);
     String found = null;
-    for (JsonNode n : JSON.readTree(neigh.stdout().isBlank() ? "[]" : neigh.stdout())) {
+    for (JsonNode n : jsonArray(neigh)) {
       if (gateway.equals(n.path("dst").asText())) {
         found = n.path("lladdr").asText("") + " " + n.path("state").toString();
       }
@@ -348,6 +348,11 @@ public final class PodWiring {
               + p.hostMac()
               + " [\"PERMANENT\"]");
     }
+  }
+
+  /** What {@code ip -j} printed: a JSON array, empty when it printed nothing (nothing to list). */
+  private static JsonNode jsonArray(Shell.Result r) throws IOException {
+    return JSON.readTree(r.stdout().isBlank() ? "[]" : r.stdout());
   }
 
   private void deleteLink(String device) {

@@ -75,10 +75,7 @@ public final class LinuxNode {
    * created since, is only seen by the next {@link #reconcile}.
    */
   public ReconcileReport update(NodeState desired) {
-    if (assumed == null) {
-      return reconcile(desired);
-    }
-    return converge(assumed, desired, clock.instant(), commands.reads());
+    return updateAssuming(k -> k, desired);
   }
 
   /**
@@ -89,11 +86,7 @@ public final class LinuxNode {
    * nothing was programmed yet or the last attempt failed.
    */
   public ReconcileReport vethAdded(NodeState desired, String device, int mtu, String mac) {
-    if (assumed == null) {
-      return reconcile(desired);
-    }
-    return converge(
-        assumed.withBareVeth(device, mtu, mac), desired, clock.instant(), commands.reads());
+    return updateAssuming(k -> k.withBareVeth(device, mtu, mac), desired);
   }
 
   /**
@@ -102,14 +95,27 @@ public final class LinuxNode {
    * #reconcile} when nothing was programmed yet or the last attempt failed.
    */
   public ReconcileReport vethsRemoved(NodeState desired, java.util.Collection<String> devices) {
+    return updateAssuming(
+        k -> {
+          for (String d : devices) {
+            k = k.withoutDevice(d);
+          }
+          return k;
+        },
+        desired);
+  }
+
+  /**
+   * Converges from what this node last programmed, as {@code change} says the kernel now differs
+   * from it, without reading; a full {@link #reconcile} when nothing was programmed yet or the last
+   * attempt failed.
+   */
+  private ReconcileReport updateAssuming(
+      java.util.function.UnaryOperator<KernelState> change, NodeState desired) {
     if (assumed == null) {
       return reconcile(desired);
     }
-    KernelState base = assumed;
-    for (String d : devices) {
-      base = base.withoutDevice(d);
-    }
-    return converge(base, desired, clock.instant(), commands.reads());
+    return converge(change.apply(assumed), desired, clock.instant(), commands.reads());
   }
 
   private ReconcileReport converge(

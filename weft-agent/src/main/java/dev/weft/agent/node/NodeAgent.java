@@ -310,15 +310,7 @@ public final class NodeAgent implements AutoCloseable {
    *     caller then asks for a full reconcile
    */
   public boolean programWired(PodInterface p) {
-    if (closed || !ready || compiler.revision() < startRevision) {
-      return false;
-    }
-    ReconcileReport r =
-        attempt(
-            "update after CNI",
-            false,
-            state -> linux.vethAdded(state, p.hostDevice(), p.mtu(), p.hostMac()));
-    return r != null && r.errors().isEmpty();
+    return updateAfterCni(state -> linux.vethAdded(state, p.hostDevice(), p.mtu(), p.hostMac()));
   }
 
   /**
@@ -328,11 +320,15 @@ public final class NodeAgent implements AutoCloseable {
    * @return false when that was not done or failed: the caller then asks for a full reconcile
    */
   public boolean programRemoved(List<String> devices) {
+    return updateAfterCni(state -> linux.vethsRemoved(state, devices));
+  }
+
+  /** One of the CNI's updates without a read; false when not done or not wholly applied. */
+  private boolean updateAfterCni(java.util.function.Function<NodeState, ReconcileReport> program) {
     if (closed || !ready || compiler.revision() < startRevision) {
       return false;
     }
-    ReconcileReport r =
-        attempt("update after CNI", false, state -> linux.vethsRemoved(state, devices));
+    ReconcileReport r = attempt("update after CNI", false, program);
     return r != null && r.errors().isEmpty();
   }
 
