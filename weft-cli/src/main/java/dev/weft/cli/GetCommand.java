@@ -3,6 +3,7 @@ package dev.weft.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.weft.model.LabelRequirement;
 import dev.weft.model.ObjectType;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -385,7 +386,11 @@ final class GetCommand implements Callable<Integer> {
     return s / 86400 + "d";
   }
 
-  /** A label selector as kubectl prints one: {@code app=web,tier in (a,b)}, empty as <none>. */
+  /**
+   * A label selector as kubectl prints one: {@code app=web,tier in (a,b)}, empty as <none>. Each
+   * requirement as the model renders it ({@link LabelRequirement#toString()}); one the API server
+   * should have refused (an unknown operator, say) as written.
+   */
   static String selector(JsonNode sel) {
     List<String> parts = new ArrayList<>();
     sel.path("matchLabels")
@@ -393,17 +398,16 @@ final class GetCommand implements Callable<Integer> {
         .forEachRemaining(e -> parts.add(e.getKey() + "=" + e.getValue().asText()));
     for (JsonNode x : sel.path("matchExpressions")) {
       String key = x.path("key").asText();
+      String op = x.path("operator").asText();
       List<String> values = new ArrayList<>();
       x.path("values").forEach(v -> values.add(v.asText()));
-      String op = x.path("operator").asText();
-      parts.add(
-          switch (op) {
-            case "Exists" -> key;
-            case "DoesNotExist" -> "!" + key;
-            case "In" -> key + " in (" + String.join(",", values) + ")";
-            case "NotIn" -> key + " notin (" + String.join(",", values) + ")";
-            default -> key + " " + op + " (" + String.join(",", values) + ")";
-          });
+      String part;
+      try {
+        part = new LabelRequirement(key, LabelRequirement.Operator.parse(op), values).toString();
+      } catch (IllegalArgumentException e) {
+        part = key + " " + op + " (" + String.join(",", values) + ")";
+      }
+      parts.add(part);
     }
     return parts.isEmpty() ? "<none>" : String.join(",", parts);
   }
