@@ -1,10 +1,9 @@
 package dev.weft.cli;
 
+import static dev.weft.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,24 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code weft agent}'s flags: what it accepts, and what it says about what it does not. */
 class AgentCommandTest {
   @TempDir Path dir;
-
-  private record Run(int code, String out, String err) {}
-
-  private static synchronized Run run(String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = Main.run(args);
-      return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
-  }
 
   @Test
   void durationsInTheFormsPeopleWrite() {
@@ -49,14 +30,14 @@ class AgentCommandTest {
 
   @Test
   void theNodeIsRequired() {
-    Run r = run("agent");
+    CliRun.Result r = run("agent");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("Missing required option: '--node=NAME'");
   }
 
   @Test
   void aBadIntervalIsRefusedSayingWhatIsExpected() {
-    Run r = run("agent", "--node", "node-1", "--reconcile-interval", "soon");
+    CliRun.Result r = run("agent", "--node", "node-1", "--reconcile-interval", "soon");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err())
         .contains("--reconcile-interval")
@@ -65,7 +46,7 @@ class AgentCommandTest {
 
   @Test
   void aMissingStoreIsAnErrorNotANewEmptyStore() {
-    Run r = run("agent", "--node", "node-1", "--data-dir", dir.toString());
+    CliRun.Result r = run("agent", "--node", "node-1", "--data-dir", dir.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err())
         .contains("no Weft store at " + dir.resolve("weft.db"))
@@ -75,14 +56,16 @@ class AgentCommandTest {
 
   @Test
   void aTooSmallMtuIsRefused() {
-    Run r = run("agent", "--node", "node-1", "--mtu", "1000", "--data-dir", dir.toString());
+    CliRun.Result r =
+        run("agent", "--node", "node-1", "--mtu", "1000", "--data-dir", dir.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("an MTU below 1280 cannot carry IPv6: 1000");
   }
 
   @Test
   void anUnknownNetworkNamespaceIsRefused() {
-    Run r = run("agent", "--node", "node-1", "--netns", "weft-no-such-ns-x", "--teardown");
+    CliRun.Result r =
+        run("agent", "--node", "node-1", "--netns", "weft-no-such-ns-x", "--teardown");
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err())
         .contains("--netns weft-no-such-ns-x: no such network namespace (see `ip netns list`)");
@@ -90,7 +73,7 @@ class AgentCommandTest {
 
   @Test
   void aBadIntrospectionAddressIsRefused() {
-    Run r =
+    CliRun.Result r =
         run("agent", "--node", "node-1", "--introspect", "host:port", "--data-dir", dir.toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("--introspect host:port: expected HOST:PORT");
@@ -155,7 +138,7 @@ class AgentCommandTest {
 
   @Test
   void helpListsTheFlags() {
-    Run r = run("help", "agent");
+    CliRun.Result r = run("help", "agent");
     assertThat(r.code()).isZero();
     assertThat(r.out())
         .contains("--node=NAME")

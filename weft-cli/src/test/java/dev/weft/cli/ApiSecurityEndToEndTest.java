@@ -1,5 +1,6 @@
 package dev.weft.cli;
 
+import static dev.weft.cli.CliRun.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -13,10 +14,7 @@ import dev.weft.api.security.TokenFile;
 import dev.weft.kube.ClusterConfig;
 import dev.weft.store.memory.MemoryConfigStore;
 import dev.weft.store.objects.ObjectStore;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -74,7 +72,7 @@ class ApiSecurityEndToEndTest {
             .withTls(new TlsIdentity(tls[0], tls[1])));
     Path token = privateFile("my-token", "# the CI's token\n" + READER + "\n");
 
-    Run ok =
+    CliRun.Result ok =
         run(
             "get",
             "virtual-networks",
@@ -86,9 +84,9 @@ class ApiSecurityEndToEndTest {
             token.toString(),
             "--ca-cert",
             tls[0].toString());
-    Run noToken =
+    CliRun.Result noToken =
         run("get", "virtual-networks", "--server", server.url(), "--ca-cert", tls[0].toString());
-    Run noCa =
+    CliRun.Result noCa =
         run("get", "virtual-networks", "--server", server.url(), "--token-file", token.toString());
 
     assertThat(server.url()).startsWith("https://");
@@ -112,7 +110,7 @@ class ApiSecurityEndToEndTest {
             "apiVersion: weft/v1\nkind: VirtualNetwork\nmetadata: {name: vn-1, project: k8s-default}\n"
                 + "spec: {subnets: [10.9.0.0/24]}\n");
 
-    Run r =
+    CliRun.Result r =
         run(
             "apply",
             "-f",
@@ -144,7 +142,7 @@ class ApiSecurityEndToEndTest {
     Path token = Files.writeString(dir.resolve("open"), READER + "\n");
     Files.setPosixFilePermissions(token, PosixFilePermissions.fromString("rw-r--r--"));
 
-    Run r = run("get", "virtual-networks", "--token-file", token.toString());
+    CliRun.Result r = run("get", "virtual-networks", "--token-file", token.toString());
 
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).contains("token file " + token + " is open to every user");
@@ -164,7 +162,7 @@ class ApiSecurityEndToEndTest {
   void upRefusesToListenBeyondLoopbackWithoutTokensBeforeStartingAnything() {
     Path data = dir.resolve("data");
 
-    Run r = run("up", "--listen", "0.0.0.0:0", "--data-dir", data.toString());
+    CliRun.Result r = run("up", "--listen", "0.0.0.0:0", "--data-dir", data.toString());
 
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err())
@@ -176,8 +174,8 @@ class ApiSecurityEndToEndTest {
   void upRefusesHalfATlsPairAndABadRateLimit() {
     Path data = dir.resolve("data");
 
-    Run half = run("up", "--tls-cert", "cert.pem", "--data-dir", data.toString());
-    Run rate = run("up", "--rate-limit", "lots", "--data-dir", data.toString());
+    CliRun.Result half = run("up", "--tls-cert", "cert.pem", "--data-dir", data.toString());
+    CliRun.Result rate = run("up", "--rate-limit", "lots", "--data-dir", data.toString());
 
     assertThat(half.err()).contains("--tls-cert and --tls-key go together");
     assertThat(rate.err()).contains("rate limit \"lots\": expected RATE[:BURST]");
@@ -206,7 +204,7 @@ class ApiSecurityEndToEndTest {
                     .withTls(new TlsIdentity(tls[0], tls[1]))))) {
       Path token = privateFile("w", WRITER + "\n");
 
-      Run ok =
+      CliRun.Result ok =
           run(
               "get",
               "namespaces",
@@ -216,7 +214,7 @@ class ApiSecurityEndToEndTest {
               token.toString(),
               "--ca-cert",
               tls[0].toString());
-      Run anonymous =
+      CliRun.Result anonymous =
           run("get", "namespaces", "--server", weft.apiUrl(), "--ca-cert", tls[0].toString());
 
       assertThat(weft.apiUrl()).isEqualTo("https://127.0.0.1:" + weft.apiPort());
@@ -227,26 +225,6 @@ class ApiSecurityEndToEndTest {
   }
 
   // ---- helpers ----
-
-  private record Run(int code, String out, String err) {}
-
-  private static synchronized Run run(String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int code = Main.run(args);
-      System.out.flush();
-      System.err.flush();
-      return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
-  }
 
   /** {certificate, private key} for 127.0.0.1 and localhost, made by openssl (else skipped). */
   private Path[] selfSignedCertificate() throws Exception {

@@ -4,11 +4,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,16 +26,12 @@ import org.awaitility.core.ConditionTimeoutException;
  */
 final class InProcessWeft implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Object CONSOLE = new Object();
   private static final String DEFAULT_POD_NETWORK =
       "default-domain:k8s-default:k8s-default-pod-network";
 
   private final Path dataDir;
   private final WeftServer server;
   private dev.weft.cli.lab.Lab lab;
-
-  /** What one command did. */
-  record Run(int exitCode, String out, String err) {}
 
   private InProcessWeft(Path dataDir, WeftServer server) {
     this.dataDir = dataDir;
@@ -99,38 +92,22 @@ final class InProcessWeft implements AutoCloseable {
   }
 
   /** Runs {@code weft ARGS --server URL} and returns its exit code and output. */
-  Run run(List<String> args) {
+  CliRun.Result run(List<String> args) {
     List<String> all = new ArrayList<>(args);
     all.add("--server");
     all.add(server.apiUrl());
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    synchronized (CONSOLE) {
-      PrintStream savedOut = System.out;
-      PrintStream savedErr = System.err;
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code;
-      try {
-        code = Main.run(all.toArray(String[]::new));
-      } finally {
-        System.setOut(savedOut);
-        System.setErr(savedErr);
-      }
-      return new Run(
-          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
+    return CliRun.run(all.toArray(String[]::new));
   }
 
   /** Runs a command that must succeed (exit code 0); returns what it printed. */
   String runOk(String... args) {
-    Run r = run(List.of(args));
-    if (r.exitCode() != 0) {
+    CliRun.Result r = run(List.of(args));
+    if (r.code() != 0) {
       throw new AssertionError(
           "weft "
               + String.join(" ", args)
               + " exited with "
-              + r.exitCode()
+              + r.code()
               + "\nstdout:\n"
               + r.out()
               + "\nstderr:\n"

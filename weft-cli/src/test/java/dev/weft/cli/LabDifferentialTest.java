@@ -143,7 +143,7 @@ class LabDifferentialTest {
         String dest = model.destinations().get(j);
         int colon = dest.lastIndexOf(':');
         String target = (services ? "service/" : "") + dest.substring(0, colon);
-        InProcessWeft.Run r =
+        CliRun.Result r =
             weft.run(
                 List.of(
                     "trace", model.sources().get(i), target, "--port", dest.substring(colon + 1)));

@@ -69,8 +69,8 @@ class LabLifecycleTest {
       // Declared SCTP ports are left out of a real probe; an asked one is refused, saying why.
       ProbeMatrix declared = weft.probe(List.of("--real"));
       assertThat(declared.destinations()).noneMatch(d -> d.endsWith("/SCTP"));
-      InProcessWeft.Run sctp = weft.run(List.of("probe", "--port", "9/SCTP", "--real"));
-      assertThat(sctp.exitCode()).isNotZero();
+      CliRun.Result sctp = weft.run(List.of("probe", "--port", "9/SCTP", "--real"));
+      assertThat(sctp.code()).isNotZero();
       assertThat(sctp.err()).contains("SCTP");
     } finally {
       Files.deleteIfExists(manifests);
@@ -81,8 +81,8 @@ class LabLifecycleTest {
   @Test
   void realProbeWithoutTheLabIsRefusedWithAReason() throws Exception {
     try (InProcessWeft weft = InProcessWeft.start()) {
-      InProcessWeft.Run r = weft.run(List.of("probe", "--real"));
-      assertThat(r.exitCode()).isNotZero();
+      CliRun.Result r = weft.run(List.of("probe", "--real"));
+      assertThat(r.code()).isNotZero();
       assertThat(r.err()).contains("weft up --lab");
     }
   }
