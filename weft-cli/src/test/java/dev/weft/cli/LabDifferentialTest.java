@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.weft.cli.lab.Lab;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,14 +29,8 @@ import org.junit.jupiter.api.TestFactory;
 class LabDifferentialTest {
   @TestFactory
   Stream<DynamicTest> modelAndKernelAgreeOnEveryScenario() throws IOException {
-    String only = System.getProperty("weft.scenario", "");
-    List<Path> scenarios;
-    try (Stream<Path> s = Files.list(ScenarioTest.SCENARIOS)) {
-      scenarios = s.filter(Files::isDirectory).sorted().toList();
-    }
-    assertThat(scenarios).isNotEmpty();
-    return scenarios.stream()
-        .filter(s -> s.getFileName().toString().contains(only))
+    assertThat(ScenarioTest.scenarios("")).isNotEmpty();
+    return ScenarioTest.scenarios(System.getProperty("weft.scenario", "")).stream()
         .map(s -> DynamicTest.dynamicTest(s.getFileName().toString(), () -> run(s)));
   }
 
@@ -46,36 +39,16 @@ class LabDifferentialTest {
     assumeTrue(missing == null, () -> "skipped: " + missing);
     // Every step of every scenario: about 5 minutes on two cores (netpol-upstream's 46 steps two).
     int maxSteps = Integer.getInteger("weft.lab.steps", Integer.MAX_VALUE);
-    List<Path> steps;
-    try (Stream<Path> s = Files.list(scenario)) {
-      steps =
-          s.filter(Files::isDirectory)
-              .filter(p -> p.getFileName().toString().matches("\\d+-.+"))
-              .sorted()
-              .limit(maxSteps)
-              .toList();
-    }
-    Path settings = scenario.resolve("weft.yaml");
-    WeftSettings config =
-        Files.exists(settings) ? WeftSettings.read(settings) : WeftSettings.defaults();
+    List<Path> steps = ScenarioTest.steps(scenario).stream().limit(maxSteps).toList();
     List<String> failures = new ArrayList<>();
     long up = System.nanoTime();
-    try (InProcessWeft weft = InProcessWeft.start(config, true)) {
+    try (InProcessWeft weft = InProcessWeft.start(ScenarioTest.settings(scenario), true)) {
       System.out.printf(
           "lab %s for %s up in %d ms%n",
           weft.lab().prefix(), scenario.getFileName(), (System.nanoTime() - up) / 1_000_000);
       for (Path step : steps) {
         String name = scenario.getFileName() + "/" + step.getFileName();
-        try (Stream<Path> files = Files.list(step)) {
-          for (Path file : files.sorted().toList()) {
-            String f = file.getFileName().toString();
-            if (f.equals("delete.yaml")) {
-              weft.runOk("delete", "-f", file.toString());
-            } else if (f.endsWith(".yaml")) {
-              weft.runOk("apply", "-f", file.toString());
-            }
-          }
-        }
+        ScenarioTest.apply(weft, step);
         try {
           weft.awaitPodsScheduled();
           weft.awaitClusterSettled();

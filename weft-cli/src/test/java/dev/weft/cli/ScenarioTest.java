@@ -38,37 +38,20 @@ class ScenarioTest {
 
   @TestFactory
   Stream<DynamicTest> everyScenarioMatchesItsExpectedMatrices() throws IOException {
-    String only = System.getProperty("weft.scenario", "");
-    List<Path> scenarios = children(SCENARIOS).stream().filter(Files::isDirectory).toList();
-    assertThat(scenarios).as("scenario folders in %s", SCENARIOS.toAbsolutePath()).isNotEmpty();
-    return scenarios.stream()
-        .filter(s -> s.getFileName().toString().contains(only))
+    assertThat(scenarios("")).as("scenario folders in %s", SCENARIOS.toAbsolutePath()).isNotEmpty();
+    return scenarios(System.getProperty("weft.scenario", "")).stream()
         .map(s -> DynamicTest.dynamicTest(s.getFileName().toString(), () -> run(s)));
   }
 
   private static void run(Path scenario) throws Exception {
-    List<Path> steps =
-        children(scenario).stream()
-            .filter(Files::isDirectory)
-            .filter(p -> STEP.matcher(p.getFileName().toString()).matches())
-            .toList();
+    List<Path> steps = steps(scenario);
     assertThat(steps).as("numbered step folders (NN-what) in %s", scenario).isNotEmpty();
     List<String> failures = new ArrayList<>();
-    Path settings = scenario.resolve(SETTINGS);
-    WeftSettings config =
-        Files.exists(settings) ? WeftSettings.read(settings) : WeftSettings.defaults();
-    try (InProcessWeft weft = InProcessWeft.start(config)) {
+    try (InProcessWeft weft = InProcessWeft.start(settings(scenario))) {
       for (Path step : steps) {
         String name = scenario.getFileName() + "/" + step.getFileName();
         long started = System.nanoTime();
-        for (Path file : children(step)) {
-          String f = file.getFileName().toString();
-          if (f.equals(DELETE)) {
-            weft.runOk("delete", "-f", file.toString());
-          } else if (f.endsWith(".yaml")) {
-            weft.runOk("apply", "-f", file.toString());
-          }
-        }
+        apply(weft, step);
         weft.awaitPodsScheduled();
         weft.awaitClusterSettled();
         ProbeMatrix actual = weft.probe(probeArgs(step));
@@ -98,6 +81,43 @@ class ScenarioTest {
               + steps.size()
               + " steps differ from their expected matrix\n\n"
               + String.join("\n", failures));
+    }
+  }
+
+  /** The scenario folders under {@link #SCENARIOS} whose name contains {@code only}, in order. */
+  static List<Path> scenarios(String only) throws IOException {
+    return children(SCENARIOS).stream()
+        .filter(Files::isDirectory)
+        .filter(s -> s.getFileName().toString().contains(only))
+        .toList();
+  }
+
+  /** A scenario's numbered step folders ({@code NN-what}), in order. */
+  static List<Path> steps(Path scenario) throws IOException {
+    return children(scenario).stream()
+        .filter(Files::isDirectory)
+        .filter(p -> STEP.matcher(p.getFileName().toString()).matches())
+        .toList();
+  }
+
+  /** The scenario's {@code weft.yaml} settings, else the defaults. */
+  static WeftSettings settings(Path scenario) throws IOException {
+    Path settings = scenario.resolve(SETTINGS);
+    return Files.exists(settings) ? WeftSettings.read(settings) : WeftSettings.defaults();
+  }
+
+  /**
+   * Applies a step: its {@code *.yaml} files with {@code weft apply -f} in name order, except
+   * {@code delete.yaml}, deleted with {@code weft delete -f}.
+   */
+  static void apply(InProcessWeft weft, Path step) throws IOException {
+    for (Path file : children(step)) {
+      String f = file.getFileName().toString();
+      if (f.equals(DELETE)) {
+        weft.runOk("delete", "-f", file.toString());
+      } else if (f.endsWith(".yaml")) {
+        weft.runOk("apply", "-f", file.toString());
+      }
     }
   }
 
