@@ -84,17 +84,7 @@ class LabDifferentialTest {
         }
       }
     }
-    if (!failures.isEmpty()) {
-      throw new AssertionError(
-          "scenario "
-              + scenario.getFileName()
-              + ": "
-              + failures.size()
-              + " of "
-              + steps.size()
-              + " steps differ between the model and the kernel\n\n"
-              + String.join("\n", failures));
-    }
+    ScenarioTest.failIfAny(scenario, steps, "differ between the model and the kernel", failures);
   }
 
   /** {@code weft trace} of every differing cell. */

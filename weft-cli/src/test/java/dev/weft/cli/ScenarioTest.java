@@ -71,17 +71,7 @@ class ScenarioTest {
         }
       }
     }
-    if (!failures.isEmpty()) {
-      throw new AssertionError(
-          "scenario "
-              + scenario.getFileName()
-              + ": "
-              + failures.size()
-              + " of "
-              + steps.size()
-              + " steps differ from their expected matrix\n\n"
-              + String.join("\n", failures));
-    }
+    failIfAny(scenario, steps, "differ from their expected matrix", failures);
   }
 
   /** The scenario folders under {@link #SCENARIOS} whose name contains {@code only}, in order. */
@@ -118,6 +108,23 @@ class ScenarioTest {
       } else if (f.endsWith(".yaml")) {
         weft.runOk("apply", "-f", file.toString());
       }
+    }
+  }
+
+  /** Fails listing every failed step of {@code scenario}, if any: "N of M steps {@code what}". */
+  static void failIfAny(Path scenario, List<Path> steps, String what, List<String> failures) {
+    if (!failures.isEmpty()) {
+      throw new AssertionError(
+          "scenario "
+              + scenario.getFileName()
+              + ": "
+              + failures.size()
+              + " of "
+              + steps.size()
+              + " steps "
+              + what
+              + "\n\n"
+              + String.join("\n", failures));
     }
   }
 
